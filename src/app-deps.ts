@@ -1,0 +1,34 @@
+import type { Logger } from 'pino'
+import type { MintRunner } from './batches/mint-runner.ts'
+import type { Clock } from './clock.ts'
+import type { Keyring } from './codes/keyring.ts'
+import type { Config } from './config.ts'
+import type { BrandDb } from './db/brand-scope.ts'
+import type { Db } from './db/index.ts'
+import type { StaffRole } from './staff/staff-schema.ts'
+
+/** Everything a route needs, built once by server.ts (or a test) and passed in. */
+export type AppDeps = {
+  db: Db
+  config: Pick<Config, 'publicBaseUrl' | 'cookieSecure'>
+  clock: Clock
+  keyring: Keyring
+  masterKey: Uint8Array
+  logger: Logger
+  mintRunner: MintRunner
+}
+
+export type SignedInStaff = {
+  staffId: number
+  brandId: number
+  brandName: string
+  brandSlug: string
+  email: string
+  name: string
+  role: StaffRole
+  sessionVersion: number
+  csrfToken: string
+  bdb: BrandDb
+}
+
+export type AppEnv = { Variables: { requestId: string; staff: SignedInStaff } }

@@ -1,0 +1,127 @@
+import fs from 'node:fs'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { csrf } from 'hono/csrf'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import { MessagePage } from '../views/admin/sign-in-page.tsx'
+import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
+import type { AppDeps, AppEnv } from './app-deps.ts'
+import { createBatchRoutes } from './batches/batch-routes.tsx'
+import { createPrinterRoutes } from './batches/printer-routes.tsx'
+import { isDatabaseUsable } from './db/index.ts'
+import { createProductRoutes } from './products/product-routes.tsx'
+import { requireStaff } from './staff/staff-auth.ts'
+import { createStaffPublicRoutes, createStaffRoutes } from './staff/staff-routes.tsx'
+import { deriveKey } from './staff/staff-session.ts'
+
+/** Request bodies above this answer 413; uploads of void lists get their own, larger limit. */
+export const MAX_BODY_BYTES = 256 * 1024
+export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+
+const CSS = fs.readFileSync(new URL('../views/static/app.css', import.meta.url))
+const HTMX = fs.readFileSync(HTMX_FILE)
+
+/**
+ * Builds the whole HTTP app from its dependencies; server.ts and the tests call this.
+ *
+ * @example
+ * const app = createApp(deps); const res = await app.request('/healthz')
+ */
+export function createApp(deps: AppDeps) {
+  const keys = {
+    sessionKey: deriveKey(deps.masterKey, 'staff session'),
+    csrfKey: deriveKey(deps.masterKey, 'staff csrf'),
+  }
+  const staffDeps = { ...deps, ...keys }
+  const app = new Hono<AppEnv>()
+
+  app.use(requestId())
+  app.use(async (c, next) => {
+    const started = performance.now()
+    await next()
+    deps.logger.info(
+      {
+        reqId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    )
+  })
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  )
+  // Cross-site form posts are refused by Origin (and Sec-Fetch-Site) before any handler runs.
+  app.use(csrf())
+  app.use(
+    '/admin/codes/void',
+    bodyLimit({
+      maxSize: MAX_UPLOAD_BYTES,
+      onError: (c) => c.text('The upload is larger than 8 MB. Split the list.', 413),
+    }),
+  )
+  app.use(async (c, next) => {
+    if (c.req.path === '/admin/codes/void') return next()
+    return bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c2) => c2.text('The request body is too large.', 413),
+    })(c, next)
+  })
+
+  app.get('/healthz', (c) => c.text('ok'))
+  app.get('/readyz', (c) =>
+    isDatabaseUsable(deps.db) ? c.text('ready') : c.text('database unavailable', 503),
+  )
+  app.get('/static/app.css', (c) => {
+    c.header('content-type', 'text/css; charset=utf-8')
+    c.header('cache-control', 'public, max-age=3600')
+    return c.body(CSS)
+  })
+  app.get(HTMX_PATH, (c) => {
+    c.header('content-type', 'text/javascript; charset=utf-8')
+    c.header('cache-control', 'public, max-age=31536000, immutable')
+    return c.body(HTMX)
+  })
+  app.get('/', (c) => c.redirect('/admin', 303))
+
+  app.route('/', createPrinterRoutes(deps))
+  app.route('/admin', createStaffPublicRoutes(staffDeps))
+  const admin = new Hono<AppEnv>()
+  admin.use(requireStaff(staffDeps))
+  admin.get('/', (c) =>
+    c.redirect(c.get('staff').role === 'channel_manager' ? '/admin/codes' : '/admin/batches', 303),
+  )
+  admin.route('/', createStaffRoutes(staffDeps))
+  admin.route('/', createProductRoutes(deps))
+  admin.route('/', createBatchRoutes(deps))
+  app.route('/admin', admin)
+
+  app.notFound((c) =>
+    c.html(<MessagePage title="Not found" message="There is nothing at this address." status="error" />, 404),
+  )
+  app.onError((err, c) => {
+    const reqId = c.get('requestId')
+    deps.logger.error({ err, reqId, path: c.req.path }, 'unhandled error')
+    return c.html(
+      <MessagePage
+        title="Something went wrong"
+        message={`We could not finish this request. Reference: ${reqId}`}
+        status="error"
+      />,
+      500,
+    )
+  })
+  return app
+}

@@ -1,0 +1,46 @@
+import { Hono } from 'hono'
+import { MessagePage } from '../../views/admin/sign-in-page.tsx'
+import { PrinterDownloadPage } from '../../views/printer/download-page.tsx'
+import type { AppDeps, AppEnv } from '../app-deps.ts'
+import { brandDb } from '../db/brand-scope.ts'
+import { streamDownload } from './batch-routes.tsx'
+import { findBatch } from './batch-store.ts'
+import { claimDownloadLink } from './print-export-store.ts'
+import { PRINT_FORMATS } from './print-formats.ts'
+import { openPrintFile } from './print-job.ts'
+
+const TOKEN = '{[A-Za-z0-9_-]{20,64}}'
+
+/** The printing house's one-time link: GET shows a button (link previews must not use it up), POST downloads. */
+export function createPrinterRoutes(deps: AppDeps) {
+  const gone = () => (
+    <MessagePage
+      title="Link no longer valid"
+      message="This download link was already used, has expired or was revoked. Ask the brand for a new link."
+      status="error"
+    />
+  )
+  return new Hono<AppEnv>()
+    .get(`/dl/:token${TOKEN}`, (c) => c.html(<PrinterDownloadPage token={c.req.param('token')} />))
+    .post(`/dl/:token${TOKEN}`, (c) => {
+      const now = deps.clock.now()
+      const claimed = claimDownloadLink(deps.db, c.req.param('token'), now)
+      if (claimed.kind === 'gone') return c.html(gone(), 410)
+      const link = claimed.link
+      const bdb = brandDb(deps.db, link.brandId)
+      const batch = findBatch(bdb, link.batchId)
+      const format = PRINT_FORMATS.find((f) => f === link.format)
+      if (!batch || !format) return c.html(gone(), 410)
+      const file = openPrintFile(
+        bdb,
+        { staffId: null, label: `printer-link:${link.recipient}` },
+        batch,
+        format,
+        { from: 1, to: batch.quantity },
+        deps.config.publicBaseUrl,
+        now,
+        link.id,
+      )
+      return streamDownload(file)
+    })
+}

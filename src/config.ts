@@ -1,0 +1,62 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+/**
+ * Everything the process reads from its environment, parsed once. Only this file reads `process.env`.
+ *
+ * @example
+ * const config = loadConfig(process.env)
+ * serve({ fetch: app.fetch, port: config.port, hostname: config.host })
+ */
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    PUBLIC_BASE_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://oc.example.com' })
+      .optional(),
+    ONECODE_MASTER_KEY: z.string().optional(),
+    SEED_DEMO: z.enum(['0', '1']).default('1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    COOKIE_SECURE: z.enum(['0', '1']).optional(),
+  })
+  .loose()
+
+export type Config = {
+  port: number
+  host: string
+  dataDir: string
+  databaseFile: string
+  masterKeyFile: string
+  masterKeyEnv: string | undefined
+  publicBaseUrl: string
+  seedDemo: boolean
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
+  cookieSecure: boolean
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const dataDir = path.resolve(e.DATA_DIR)
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseFile: path.join(dataDir, 'onecode.db'),
+    masterKeyFile: path.join(dataDir, 'master.key'),
+    masterKeyEnv: e.ONECODE_MASTER_KEY,
+    publicBaseUrl,
+    seedDemo: e.SEED_DEMO === '1',
+    logLevel: e.LOG_LEVEL,
+    cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),
+  }
+}

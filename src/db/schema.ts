@@ -1,0 +1,5 @@
+// The schema index: every domain's tables, gathered for drizzle-kit and the typed db handle.
+export * from '../batches/batch-schema.ts'
+export * from '../codes/key-schema.ts'
+export * from '../products/product-schema.ts'
+export * from '../staff/staff-schema.ts'

@@ -1,0 +1,70 @@
+import { serve } from '@hono/node-server'
+import { createApp } from './app.tsx'
+import { createMintRunner } from './batches/mint-runner.ts'
+import { systemClock } from './clock.ts'
+import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { openRuntime } from './runtime.ts'
+import { seedDemo } from './seed-demo.ts'
+
+const SHUTDOWN_GRACE_MS = 10_000
+
+async function main() {
+  const config = loadConfig(process.env)
+  const { logger, db, masterKey, keyring } = openRuntime(config)
+  if (config.publicBaseUrl.length > MAX_BASE_URL_LENGTH) {
+    logger.warn(
+      { publicBaseUrl: config.publicBaseUrl },
+      `PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters: short-URL QR codes will need a version above 4`,
+    )
+  }
+  const clock = systemClock
+  if (config.seedDemo) {
+    const demo = await seedDemo(db, masterKey, keyring, clock.now())
+    if (demo) {
+      // Printed once, on the start that created the demo brand; only its hash is stored.
+      process.stdout.write(
+        `\n  Demo brand created. Admin sign-in: ${config.publicBaseUrl}/admin/sign-in\n  email:    ${demo.email}\n  password: ${demo.password}\n  (shown only this once)\n\n`,
+      )
+    }
+  }
+  const mintRunner = createMintRunner({ db, keyring, clock, logger })
+  mintRunner.resumeUnfinished()
+  const app = createApp({ db, config, clock, keyring, masterKey, logger, mintRunner })
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info(
+      { port: info.port, host: config.host, dataDir: config.dataDir },
+      `onecode listening on ${config.publicBaseUrl}`,
+    )
+  })
+
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight')
+    mintRunner.stop()
+    const force = setTimeout(() => {
+      logger.warn('requests still in flight after the grace period; closing anyway')
+      db.$client.close()
+      process.exit(1)
+    }, SHUTDOWN_GRACE_MS)
+    force.unref()
+    server.close(() => {
+      db.$client.close()
+      logger.info('stopped')
+      process.exit(0)
+    })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`)
+    process.exit(2)
+  }
+  process.stderr.write(`onecode failed to start: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

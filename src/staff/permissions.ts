@@ -1,0 +1,17 @@
+import type { StaffRole } from './staff-schema.ts'
+
+/** Who may do what (DESIGN.md "Roles"); checked by `requireRole` on every admin route. */
+export const PERMISSIONS = {
+  'staff.manage': ['owner'],
+  'audit.read': ['owner'],
+  'catalogue.read': ['owner', 'operator', 'analyst'],
+  'catalogue.write': ['owner', 'operator'],
+  'print.download': ['owner', 'operator'],
+  'print.link': ['owner'],
+} as const satisfies Record<string, readonly StaffRole[]>
+
+export type Permission = keyof typeof PERMISSIONS
+
+export function can(role: StaffRole, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly StaffRole[]).includes(role)
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
@@ -112,6 +113,8 @@ export function createApp(deps: AppDeps) {
     c.html(<MessagePage title="Not found" message="There is nothing at this address." status="error" />, 404),
   )
   app.onError((err, c) => {
+    // Middleware answers such as csrf()'s 403 arrive as HTTPExceptions: they are answers, not bugs.
+    if (err instanceof HTTPException) return err.getResponse()
     const reqId = c.get('requestId')
     deps.logger.error({ err, reqId, path: c.req.path }, 'unhandled error')
     return c.html(

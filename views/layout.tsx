@@ -1,3 +1,4 @@
+import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import { HTMX_PATH } from './static-assets.ts'
 
@@ -14,7 +15,7 @@ type LayoutProps = {
 export function Layout({ title, lang = 'en', children, csrfToken, nav }: LayoutProps) {
   return (
     <>
-      {'<!doctype html>'}
+      {raw('<!doctype html>')}
       <html lang={lang}>
         <head>
           <meta charset="utf-8" />

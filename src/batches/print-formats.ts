@@ -54,3 +54,6 @@ export function safeFileStem(name: string): string {
     .slice(0, 100)
   return stem === '' ? 'codes' : stem
 }
+
+/** pdfkit keeps a little index per page; beyond this a label sheet should be split or made as svg-zip. */
+export const MAX_PDF_CODES = 100_000

@@ -1,0 +1,334 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import { pipeline } from 'node:stream/promises'
+import { parseArgs } from 'node:util'
+import { eq } from 'drizzle-orm'
+import { BatchForm } from '../src/batches/batch-input.ts'
+import { createBatch, findBatch, mintChunk } from '../src/batches/batch-store.ts'
+import { activateCodes } from '../src/batches/code-actions-store.ts'
+import { MAX_PDF_CODES, PRINT_FORMATS, type PrintFormat } from '../src/batches/print-formats.ts'
+import { openPrintFile } from '../src/batches/print-job.ts'
+import { createSigningKey } from '../src/codes/key-store.ts'
+import { ConfigError, loadConfig } from '../src/config.ts'
+import { brandDb } from '../src/db/brand-scope.ts'
+import { products } from '../src/products/product-schema.ts'
+import { openRuntime } from '../src/runtime.ts'
+import { recordAudit } from '../src/staff/audit-store.ts'
+import { BRAND_SLUG, createBrand } from '../src/staff/brand-setup.ts'
+import { generatePassword, hashPassword } from '../src/staff/password.ts'
+import { brands } from '../src/staff/staff-schema.ts'
+import { createProgress, type ProgressOut } from './progress.ts'
+
+export type CliIo = { stdout: ProgressOut; stderr: ProgressOut; env: Record<string, string | undefined> }
+
+/** A wrong call: printed as one line, exit status 2. */
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `onecode-codegen — make code batches and print files for onecode
+
+Usage: onecode-codegen <command> [options]
+
+Commands:
+  batch     create a batch of codes for a product and mint it
+  export    write a batch's print file (csv, txt, csv-zip, svg-zip, pdf)
+  activate  activate a batch or a range of it (warehouse-out)
+  brand     create or list brands (platform admin)
+  key       rotate a brand's signing key (platform admin)
+
+Run 'onecode-codegen <command> --help' for a command's options.
+Reads DATA_DIR (default ./data) like the server.`,
+  batch: `Usage: onecode-codegen batch --product SKU --count N [--brand SLUG] [--lot LOT] [--gs1]
+                             [--produced YYYY-MM-DD] [--expires YYYY-MM-DD]
+
+Creates a batch of N codes (1 to 10,000,000) for the product with this SKU and mints it,
+showing progress on stderr. Prints the new batch id alone on the last line of stdout.
+--brand is needed only when several brands have a product with this SKU.
+--gs1 prints GS1 Digital Link URLs (the product needs a GTIN).`,
+  export: `Usage: onecode-codegen export --batch ID --format csv|txt|csv-zip|svg-zip|pdf --out FILE
+                              [--from N] [--to N]
+
+Writes the batch's print file (or codes #N to #M of it) to FILE, streaming in constant memory.
+The CSV has the header seq,serial,url. Every export is recorded with the codes it held.`,
+  activate: `Usage: onecode-codegen activate --batch ID [--from N] [--to N]
+
+Activates the batch's codes (all, or #N to #M): from now on they can earn points.`,
+  brand: `Usage: onecode-codegen brand create --slug SLUG --name NAME --owner-email EMAIL [--owner-name NAME]
+       onecode-codegen brand list
+
+'create' makes a brand, its first owner and its signing key, and prints the owner's
+password once.`,
+  key: `Usage: onecode-codegen key rotate --brand SLUG
+
+Makes a new signing key for the brand's new batches; codes already printed keep verifying.`,
+}
+
+/**
+ * The CLI's core: parses arguments, runs one command, returns the exit status (0 ok, 1 failure,
+ * 2 bad arguments). Testable without a subprocess.
+ *
+ * @example
+ * const status = await main(['batch', '--product', 'DEMO-001', '--count', '100'], io)
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(`${HELP.main}\n`)
+      return command ? 0 : 2
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      const help = HELP[command]
+      if (!help) throw new UsageError(`unknown command "${command}"; try --help`)
+      io.stdout.write(`${help}\n`)
+      return 0
+    }
+    switch (command) {
+      case 'batch':
+        return await batchCommand(rest, io)
+      case 'export':
+        return await exportCommand(rest, io)
+      case 'activate':
+        return await activateCommand(rest, io)
+      case 'brand':
+        return await brandCommand(rest, io)
+      case 'key':
+        return await keyCommand(rest, io)
+      default:
+        throw new UsageError(`unknown command "${command}"; try --help`)
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      io.stderr.write(`onecode-codegen: ${err.message.replace(/\n\s*/g, ' ')}\n`)
+      return 2
+    }
+    if (isParseArgsError(err)) {
+      io.stderr.write(`onecode-codegen: ${(err as Error).message}\n`)
+      return 2
+    }
+    io.stderr.write(`onecode-codegen: failed: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  return err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
+  return parseArgs({ args, options, allowPositionals: false, strict: true }).values as {
+    [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string
+  }
+}
+
+function requireOption(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required; see --help`)
+  return value
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}"`)
+  return Number(value)
+}
+
+function open(io: CliIo) {
+  const config = loadConfig({ ...io.env, LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn' })
+  return { config, ...openRuntime(config) }
+}
+
+const cliActor = () => ({ staffId: null, label: `cli:${os.userInfo().username}` })
+
+async function batchCommand(args: string[], io: CliIo): Promise<number> {
+  const o = parse(args, {
+    product: { type: 'string' },
+    count: { type: 'string' },
+    brand: { type: 'string' },
+    lot: { type: 'string' },
+    gs1: { type: 'boolean' },
+    produced: { type: 'string' },
+    expires: { type: 'string' },
+  })
+  const sku = requireOption(o.product, 'product')
+  const count = requireOption(o.count, 'count')
+  const form = BatchForm.safeParse({
+    productId: 1,
+    quantity: /^\d+$/.test(count) ? count : 'x',
+    lot: o.lot ?? '',
+    producedOn: o.produced ?? '',
+    expiresOn: o.expires ?? '',
+    urlMode: o.gs1 ? 'gs1' : 'short',
+  })
+  if (!form.success) throw new UsageError(form.error.issues.map((i) => `${String(i.path[0] ?? '')}: ${i.message}`).join('; '))
+  const rt = open(io)
+  try {
+    const candidates = rt.db
+      .select({ productId: products.id, brandId: products.brandId, slug: brands.slug })
+      .from(products)
+      .innerJoin(brands, eq(brands.id, products.brandId))
+      .where(eq(products.sku, sku))
+      .all()
+      .filter((p) => !o.brand || p.slug === o.brand)
+    if (candidates.length === 0) throw new UsageError(`no product with SKU "${sku}"${o.brand ? ` in brand "${o.brand}"` : ''}`)
+    if (candidates.length > 1) {
+      throw new UsageError(`several brands have SKU "${sku}" (${candidates.map((c) => c.slug).join(', ')}); name one with --brand`)
+    }
+    const target = candidates[0]!
+    const bdb = brandDb(rt.db, target.brandId)
+    const outcome = createBatch(
+      bdb,
+      rt.keyring,
+      cliActor(),
+      {
+        ...form.data,
+        productId: target.productId,
+        lot: form.data.lot ?? null,
+        producedOn: form.data.producedOn ?? null,
+        expiresOn: form.data.expiresOn ?? null,
+      },
+      Date.now(),
+    )
+    if (outcome.kind === 'gs1-needs-gtin') throw new UsageError(`--gs1 needs a product with a GTIN; "${sku}" has none`)
+    if (outcome.kind === 'no-signing-key') throw new UsageError(`brand "${target.slug}" has no signing key; run 'key rotate'`)
+    if (outcome.kind !== 'created') throw new UsageError(`no product with SKU "${sku}"`)
+    const progress = createProgress(io.stderr, `batch ${outcome.batch.id}: minting`, outcome.batch.quantity)
+    for (;;) {
+      const p = mintChunk(rt.db, rt.keyring, outcome.batch.id)
+      progress.update(p.minted)
+      if (p.done) break
+    }
+    progress.finish()
+    io.stdout.write(`${outcome.batch.id}\n`)
+    return 0
+  } finally {
+    rt.db.$client.close()
+  }
+}
+
+async function exportCommand(args: string[], io: CliIo): Promise<number> {
+  const o = parse(args, {
+    batch: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  })
+  const batchId = positiveInt(requireOption(o.batch, 'batch'), 'batch')!
+  const formatName = requireOption(o.format, 'format')
+  const format = PRINT_FORMATS.find((f) => f === formatName) as PrintFormat | undefined
+  if (!format) throw new UsageError(`--format must be one of ${PRINT_FORMATS.join(', ')}, got "${formatName}"`)
+  const out = requireOption(o.out, 'out')
+  const rt = open(io)
+  try {
+    const batch = findBatchAnyBrand(rt.db, batchId)
+    if (!batch) throw new UsageError(`no batch ${batchId}`)
+    if (batch.status !== 'ready') throw new UsageError(`batch ${batchId} is ${batch.status}; print files need a ready batch`)
+    const range = { from: positiveInt(o.from, 'from') ?? 1, to: positiveInt(o.to, 'to') ?? batch.quantity }
+    if (range.from > range.to || range.to > batch.quantity) {
+      throw new UsageError(`--from/--to must lie within 1..${batch.quantity}`)
+    }
+    if (format === 'pdf' && range.to - range.from + 1 > MAX_PDF_CODES) {
+      throw new UsageError(`a PDF holds at most ${MAX_PDF_CODES.toLocaleString('en')} codes; use --from/--to or svg-zip`)
+    }
+    const file = openPrintFile(brandDb(rt.db, batch.brandId), cliActor(), batch, format, range, rt.config.publicBaseUrl, Date.now())
+    const progress = createProgress(io.stderr, `export ${file.fileName}`, range.to - range.from + 1)
+    const tmp = `${out}.partial`
+    await pipeline(file.stream, fs.createWriteStream(tmp))
+    fs.renameSync(tmp, out)
+    progress.update(range.to - range.from + 1)
+    progress.finish()
+    io.stdout.write(`${out}\n`)
+    return 0
+  } finally {
+    rt.db.$client.close()
+  }
+}
+
+function findBatchAnyBrand(db: ReturnType<typeof open>['db'], batchId: number) {
+  const row = db.query.batches.findFirst({ where: (b, { eq: e }) => e(b.id, batchId) }).sync()
+  return row ? findBatch(brandDb(db, row.brandId), batchId) : undefined
+}
+
+async function activateCommand(args: string[], io: CliIo): Promise<number> {
+  const o = parse(args, { batch: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } })
+  const batchId = positiveInt(requireOption(o.batch, 'batch'), 'batch')!
+  const rt = open(io)
+  try {
+    const batch = findBatchAnyBrand(rt.db, batchId)
+    if (!batch) throw new UsageError(`no batch ${batchId}`)
+    const from = positiveInt(o.from, 'from')
+    const to = positiveInt(o.to, 'to')
+    const range = from || to ? { from: from ?? 1, to: to ?? batch.quantity } : null
+    const outcome = activateCodes(brandDb(rt.db, batch.brandId), cliActor(), batchId, range, Date.now())
+    if (outcome.kind === 'bad-range') throw new UsageError(`--from/--to must lie within 1..${outcome.quantity}`)
+    if (outcome.kind === 'not-ready') throw new UsageError(`batch ${batchId} is still minting`)
+    if (outcome.kind !== 'activated') throw new UsageError(`no batch ${batchId}`)
+    io.stdout.write(`${outcome.count} codes activated (${outcome.skipped} left as they were)\n`)
+    return 0
+  } finally {
+    rt.db.$client.close()
+  }
+}
+
+async function brandCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args
+  if (sub === 'list') {
+    const rt = open(io)
+    try {
+      for (const b of rt.db.select().from(brands).all()) io.stdout.write(`${b.slug}\t${b.name}\n`)
+      return 0
+    } finally {
+      rt.db.$client.close()
+    }
+  }
+  if (sub !== 'create') throw new UsageError('use "brand create" or "brand list"; see brand --help')
+  const o = parse(rest, {
+    slug: { type: 'string' },
+    name: { type: 'string' },
+    'owner-email': { type: 'string' },
+    'owner-name': { type: 'string' },
+  })
+  const slug = requireOption(o.slug, 'slug')
+  if (!BRAND_SLUG.test(slug)) throw new UsageError('--slug: 3 to 40 lower-case letters, digits and dashes')
+  const name = requireOption(o.name, 'name')
+  const email = requireOption(o['owner-email'], 'owner-email')
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new UsageError(`--owner-email is not an email address: "${email}"`)
+  const rt = open(io)
+  try {
+    const password = generatePassword()
+    const outcome = createBrand(
+      rt.db,
+      rt.masterKey,
+      { slug, name, ownerEmail: email, ownerName: o['owner-name'] ?? email, passwordHash: await hashPassword(password) },
+      Date.now(),
+    )
+    if (outcome.kind === 'slug-taken') throw new UsageError(`a brand with slug "${slug}" exists`)
+    if (outcome.kind === 'email-taken') throw new UsageError(`"${email}" already has an onecode account`)
+    io.stdout.write(`brand ${slug} created\nowner: ${email}\npassword: ${password}\n(shown only this once)\n`)
+    return 0
+  } finally {
+    rt.db.$client.close()
+  }
+}
+
+async function keyCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args
+  if (sub !== 'rotate') throw new UsageError('use "key rotate --brand SLUG"')
+  const o = parse(rest, { brand: { type: 'string' } })
+  const slug = requireOption(o.brand, 'brand')
+  const rt = open(io)
+  try {
+    const brand = rt.db.select().from(brands).where(eq(brands.slug, slug)).get()
+    if (!brand) throw new UsageError(`no brand "${slug}"`)
+    const now = Date.now()
+    const key = rt.db.transaction((tx) => {
+      const created = createSigningKey(tx, rt.masterKey, brand.id, now)
+      recordAudit(tx, brand.id, cliActor(), now, { action: 'key.rotate', subjectType: 'brand', subjectId: brand.id, detail: { kid: created.kid } })
+      return created
+    })
+    io.stdout.write(`brand ${slug}: new signing key ${key.kid}; older keys keep verifying\n`)
+    return 0
+  } finally {
+    rt.db.$client.close()
+  }
+}

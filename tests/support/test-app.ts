@@ -259,10 +259,12 @@ export function clientWithCookie(app: Hono<AppEnv>, cookie: string, csrfToken?: 
     csrfToken,
     get: (path, headers = {}) => request(app, path, { headers: { cookie: client.cookie, ...headers } }),
     post: (path, form = {}, headers = {}) => {
-      const withToken =
-        form instanceof FormData || '_csrf' in form || !client.csrfToken
-          ? form
-          : { _csrf: client.csrfToken, ...form }
+      const token = client.csrfToken
+      if (form instanceof FormData) {
+        if (token && !form.has('_csrf')) form.append('_csrf', token)
+        return postForm(app, path, form, { cookie: client.cookie, ...headers })
+      }
+      const withToken = '_csrf' in form || !token ? form : { _csrf: token, ...form }
       return postForm(app, path, withToken, { cookie: client.cookie, ...headers })
     },
   }

@@ -128,7 +128,8 @@ function requireOption(value: string | undefined, name: string): string {
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}"`)
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}"`)
   return Number(value)
 }
 
@@ -159,7 +160,8 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
     expiresOn: o.expires ?? '',
     urlMode: o.gs1 ? 'gs1' : 'short',
   })
-  if (!form.success) throw new UsageError(form.error.issues.map((i) => `${String(i.path[0] ?? '')}: ${i.message}`).join('; '))
+  if (!form.success)
+    throw new UsageError(form.error.issues.map((i) => `${String(i.path[0] ?? '')}: ${i.message}`).join('; '))
   const rt = open(io)
   try {
     const candidates = rt.db
@@ -169,9 +171,12 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
       .where(eq(products.sku, sku))
       .all()
       .filter((p) => !o.brand || p.slug === o.brand)
-    if (candidates.length === 0) throw new UsageError(`no product with SKU "${sku}"${o.brand ? ` in brand "${o.brand}"` : ''}`)
+    if (candidates.length === 0)
+      throw new UsageError(`no product with SKU "${sku}"${o.brand ? ` in brand "${o.brand}"` : ''}`)
     if (candidates.length > 1) {
-      throw new UsageError(`several brands have SKU "${sku}" (${candidates.map((c) => c.slug).join(', ')}); name one with --brand`)
+      throw new UsageError(
+        `several brands have SKU "${sku}" (${candidates.map((c) => c.slug).join(', ')}); name one with --brand`,
+      )
     }
     const target = candidates[0]!
     const bdb = brandDb(rt.db, target.brandId)
@@ -188,8 +193,10 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
       },
       Date.now(),
     )
-    if (outcome.kind === 'gs1-needs-gtin') throw new UsageError(`--gs1 needs a product with a GTIN; "${sku}" has none`)
-    if (outcome.kind === 'no-signing-key') throw new UsageError(`brand "${target.slug}" has no signing key; run 'key rotate'`)
+    if (outcome.kind === 'gs1-needs-gtin')
+      throw new UsageError(`--gs1 needs a product with a GTIN; "${sku}" has none`)
+    if (outcome.kind === 'no-signing-key')
+      throw new UsageError(`brand "${target.slug}" has no signing key; run 'key rotate'`)
     if (outcome.kind !== 'created') throw new UsageError(`no product with SKU "${sku}"`)
     const progress = createProgress(io.stderr, `batch ${outcome.batch.id}: minting`, outcome.batch.quantity)
     for (;;) {
@@ -216,21 +223,33 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
   const batchId = positiveInt(requireOption(o.batch, 'batch'), 'batch')!
   const formatName = requireOption(o.format, 'format')
   const format = PRINT_FORMATS.find((f) => f === formatName) as PrintFormat | undefined
-  if (!format) throw new UsageError(`--format must be one of ${PRINT_FORMATS.join(', ')}, got "${formatName}"`)
+  if (!format)
+    throw new UsageError(`--format must be one of ${PRINT_FORMATS.join(', ')}, got "${formatName}"`)
   const out = requireOption(o.out, 'out')
   const rt = open(io)
   try {
     const batch = findBatchAnyBrand(rt.db, batchId)
     if (!batch) throw new UsageError(`no batch ${batchId}`)
-    if (batch.status !== 'ready') throw new UsageError(`batch ${batchId} is ${batch.status}; print files need a ready batch`)
+    if (batch.status !== 'ready')
+      throw new UsageError(`batch ${batchId} is ${batch.status}; print files need a ready batch`)
     const range = { from: positiveInt(o.from, 'from') ?? 1, to: positiveInt(o.to, 'to') ?? batch.quantity }
     if (range.from > range.to || range.to > batch.quantity) {
       throw new UsageError(`--from/--to must lie within 1..${batch.quantity}`)
     }
     if (format === 'pdf' && range.to - range.from + 1 > MAX_PDF_CODES) {
-      throw new UsageError(`a PDF holds at most ${MAX_PDF_CODES.toLocaleString('en')} codes; use --from/--to or svg-zip`)
+      throw new UsageError(
+        `a PDF holds at most ${MAX_PDF_CODES.toLocaleString('en')} codes; use --from/--to or svg-zip`,
+      )
     }
-    const file = openPrintFile(brandDb(rt.db, batch.brandId), cliActor(), batch, format, range, rt.config.publicBaseUrl, Date.now())
+    const file = openPrintFile(
+      brandDb(rt.db, batch.brandId),
+      cliActor(),
+      batch,
+      format,
+      range,
+      rt.config.publicBaseUrl,
+      Date.now(),
+    )
     const progress = createProgress(io.stderr, `export ${file.fileName}`, range.to - range.from + 1)
     const tmp = `${out}.partial`
     await pipeline(file.stream, fs.createWriteStream(tmp))
@@ -260,7 +279,8 @@ async function activateCommand(args: string[], io: CliIo): Promise<number> {
     const to = positiveInt(o.to, 'to')
     const range = from || to ? { from: from ?? 1, to: to ?? batch.quantity } : null
     const outcome = activateCodes(brandDb(rt.db, batch.brandId), cliActor(), batchId, range, Date.now())
-    if (outcome.kind === 'bad-range') throw new UsageError(`--from/--to must lie within 1..${outcome.quantity}`)
+    if (outcome.kind === 'bad-range')
+      throw new UsageError(`--from/--to must lie within 1..${outcome.quantity}`)
     if (outcome.kind === 'not-ready') throw new UsageError(`batch ${batchId} is still minting`)
     if (outcome.kind !== 'activated') throw new UsageError(`no batch ${batchId}`)
     io.stdout.write(`${outcome.count} codes activated (${outcome.skipped} left as they were)\n`)
@@ -292,14 +312,21 @@ async function brandCommand(args: string[], io: CliIo): Promise<number> {
   if (!BRAND_SLUG.test(slug)) throw new UsageError('--slug: 3 to 40 lower-case letters, digits and dashes')
   const name = requireOption(o.name, 'name')
   const email = requireOption(o['owner-email'], 'owner-email')
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new UsageError(`--owner-email is not an email address: "${email}"`)
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw new UsageError(`--owner-email is not an email address: "${email}"`)
   const rt = open(io)
   try {
     const password = generatePassword()
     const outcome = createBrand(
       rt.db,
       rt.masterKey,
-      { slug, name, ownerEmail: email, ownerName: o['owner-name'] ?? email, passwordHash: await hashPassword(password) },
+      {
+        slug,
+        name,
+        ownerEmail: email,
+        ownerName: o['owner-name'] ?? email,
+        passwordHash: await hashPassword(password),
+      },
       Date.now(),
     )
     if (outcome.kind === 'slug-taken') throw new UsageError(`a brand with slug "${slug}" exists`)
@@ -323,7 +350,12 @@ async function keyCommand(args: string[], io: CliIo): Promise<number> {
     const now = Date.now()
     const key = rt.db.transaction((tx) => {
       const created = createSigningKey(tx, rt.masterKey, brand.id, now)
-      recordAudit(tx, brand.id, cliActor(), now, { action: 'key.rotate', subjectType: 'brand', subjectId: brand.id, detail: { kid: created.kid } })
+      recordAudit(tx, brand.id, cliActor(), now, {
+        action: 'key.rotate',
+        subjectType: 'brand',
+        subjectId: brand.id,
+        detail: { kid: created.kid },
+      })
       return created
     })
     io.stdout.write(`brand ${slug}: new signing key ${key.kid}; older keys keep verifying\n`)

@@ -17,7 +17,9 @@ export function createProgress(out: ProgressOut, label: string, total: number) {
         const width = Math.max(10, Math.min(40, (out.columns ?? 80) - 40))
         const filled = Math.round(fraction * width)
         const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`
-        out.write(`\r${label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${done.toLocaleString('en')}/${total.toLocaleString('en')}`)
+        out.write(
+          `\r${label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${done.toLocaleString('en')}/${total.toLocaleString('en')}`,
+        )
         return
       }
       const decile = Math.floor(fraction * 10)

@@ -5,6 +5,7 @@ import type { Keyring } from './codes/keyring.ts'
 import type { Config } from './config.ts'
 import type { BrandDb } from './db/brand-scope.ts'
 import type { Db } from './db/index.ts'
+import type { PlaceResolver } from './scans/scan-store.ts'
 import type { StaffRole } from './staff/staff-schema.ts'
 
 /** Everything a route needs, built once by server.ts (or a test) and passed in. */
@@ -16,6 +17,13 @@ export type AppDeps = {
   masterKey: Uint8Array
   logger: Logger
   mintRunner: MintRunner
+  /** Offline place lookup for scans; defaults to the shipped region data. */
+  places?: Places
+}
+
+export type Places = {
+  resolvePlace: PlaceResolver
+  distanceKm: (a: { lat: number; lon: number }, b: { lat: number; lon: number }) => number
 }
 
 export type SignedInStaff = {

@@ -12,6 +12,8 @@ import { createBatchRoutes } from './batches/batch-routes.tsx'
 import { createPrinterRoutes } from './batches/printer-routes.tsx'
 import { isDatabaseUsable } from './db/index.ts'
 import { createProductRoutes } from './products/product-routes.tsx'
+import { defaultPlaces } from './scans/places.ts'
+import { createScanRoutes } from './scans/scan-routes.tsx'
 import { requireStaff } from './staff/staff-auth.ts'
 import { createStaffPublicRoutes, createStaffRoutes } from './staff/staff-routes.tsx'
 import { deriveKey } from './staff/staff-session.ts'
@@ -97,6 +99,7 @@ export function createApp(deps: AppDeps) {
   })
   app.get('/', (c) => c.redirect('/admin', 303))
 
+  app.route('/', createScanRoutes({ ...deps, ...(deps.places ?? defaultPlaces()) }))
   app.route('/', createPrinterRoutes(deps))
   app.route('/admin', createStaffPublicRoutes(staffDeps))
   const admin = new Hono<AppEnv>()

@@ -20,6 +20,7 @@ const EnvSchema = z
     SEED_DEMO: z.enum(['0', '1']).default('1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     COOKIE_SECURE: z.enum(['0', '1']).optional(),
+    LOCATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })
   .loose()
 
@@ -34,6 +35,7 @@ export type Config = {
   seedDemo: boolean
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   cookieSecure: boolean
+  locationRetentionMs: number
 }
 
 export class ConfigError extends Error {}
@@ -58,5 +60,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     seedDemo: e.SEED_DEMO === '1',
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),
+    locationRetentionMs: e.LOCATION_RETENTION_DAYS * 24 * 3_600_000,
   }
 }

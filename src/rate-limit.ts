@@ -8,6 +8,8 @@
  */
 export type RateLimiter = {
   hit(key: string, now: number): { allowed: boolean; retryAfterS: number }
+  /** Whether the key is over its limit now, without counting this look. */
+  peek(key: string, now: number): { allowed: boolean; retryAfterS: number }
   reset(key: string): void
 }
 
@@ -35,6 +37,12 @@ export function createRateLimiter(opts: { limit: number; windowMs: number }): Ra
         allowed,
         retryAfterS: allowed ? 0 : Math.max(1, Math.ceil((w.start + opts.windowMs - now) / 1000)),
       }
+    },
+    peek(key, now) {
+      const w = windows.get(key)
+      if (!w || now - w.start >= opts.windowMs || w.count < opts.limit)
+        return { allowed: true, retryAfterS: 0 }
+      return { allowed: false, retryAfterS: Math.max(1, Math.ceil((w.start + opts.windowMs - now) / 1000)) }
     },
     reset(key) {
       windows.delete(key)

@@ -5,9 +5,11 @@ import { systemClock } from './clock.ts'
 import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openRuntime } from './runtime.ts'
+import { erasePreciseLocations } from './scans/scan-store.ts'
 import { seedDemo } from './seed-demo.ts'
 
 const SHUTDOWN_GRACE_MS = 10_000
+const RETENTION_JOB_INTERVAL_MS = 3_600_000
 
 async function main() {
   const config = loadConfig(process.env)
@@ -30,6 +32,14 @@ async function main() {
   }
   const mintRunner = createMintRunner({ db, keyring, clock, logger })
   mintRunner.resumeUnfinished()
+  // The retention job: precise scan coordinates older than LOCATION_RETENTION_DAYS are erased.
+  const retention = () => {
+    const erased = erasePreciseLocations(db, clock.now(), config.locationRetentionMs)
+    if (erased > 0) logger.info({ erased }, 'erased precise locations past retention')
+  }
+  retention()
+  const retentionTimer = setInterval(retention, RETENTION_JOB_INTERVAL_MS)
+  retentionTimer.unref()
   const app = createApp({ db, config, clock, keyring, masterKey, logger, mintRunner })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
@@ -44,6 +54,7 @@ async function main() {
     stopping = true
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight')
     mintRunner.stop()
+    clearInterval(retentionTimer)
     const force = setTimeout(() => {
       logger.warn('requests still in flight after the grace period; closing anyway')
       db.$client.close()

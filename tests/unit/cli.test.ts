@@ -5,8 +5,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type CliIo, main } from '../../codegen/cli.ts'
-import { openRuntime } from '../../src/runtime.ts'
 import { loadConfig } from '../../src/config.ts'
+import { openRuntime } from '../../src/runtime.ts'
 import { seedDemo } from '../../src/seed-demo.ts'
 
 function capture(env: Record<string, string>) {

@@ -1,0 +1,46 @@
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+export const VERDICTS = [
+  'genuine-first',
+  'genuine-seen',
+  'suspected-copy',
+  'voided',
+  'not-activated',
+  'not-genuine',
+] as const
+export type VerdictKind = (typeof VERDICTS)[number]
+export const LOCATION_SOURCES = ['gps', 'ip'] as const
+
+/** Every scan, of a real code or a forged one (then only the token's hash is kept). */
+export const scans = sqliteTable(
+  'scans',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    brandId: integer('brand_id'),
+    codeId: integer('code_id'),
+    tokenHash: text('token_hash'),
+    deviceId: text('device_id').notNull(),
+    ipPrefix: text('ip_prefix').notNull(),
+    userAgent: text('user_agent').notNull(),
+    memberId: integer('member_id'),
+    verdict: text('verdict', { enum: VERDICTS }).notNull(),
+    // A repeat by the same device within the window is recorded but does not count for verdicts.
+    counted: integer('counted', { mode: 'boolean' }).notNull(),
+    flag: text('flag'),
+    consent: text('consent'),
+    lat: real('lat'),
+    lon: real('lon'),
+    accuracyM: real('accuracy_m'),
+    locationSource: text('location_source', { enum: LOCATION_SOURCES }),
+    locatedAt: integer('located_at'),
+    regionCode: text('region_code'),
+    placeZh: text('place_zh'),
+    placeEn: text('place_en'),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    index('scans_code_at_idx').on(t.codeId, t.at),
+    index('scans_brand_at_idx').on(t.brandId, t.at),
+    index('scans_located_idx').on(t.locatedAt),
+  ],
+)

@@ -1,0 +1,224 @@
+import type { ScannedCode } from '../../src/scans/scan-store.ts'
+import type { Verdict } from '../../src/scans/verdict.ts'
+import { Layout } from '../layout.tsx'
+import { type Lang, MESSAGES, type Messages } from './messages.ts'
+
+const SCAN_JS = '/static/scan.js'
+
+function formatDate(ms: number, lang: Lang): string {
+  const d = new Date(ms + 8 * 3_600_000) // dates read in China Standard Time
+  const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()]
+  return lang === 'en' ? d.toISOString().slice(0, 10) : `${y}年${m}月${day}日`
+}
+
+function ConsumerPage(props: {
+  lang: Lang
+  title: string
+  switchHref: string
+  children: unknown
+  csrf?: string
+}) {
+  const t = MESSAGES[props.lang]
+  return (
+    <Layout title={props.title} lang={props.lang} csrfToken={props.csrf}>
+      <div class="consumer">
+        <p style="text-align:right">
+          <a href={props.switchHref}>{t.switchLang}</a>
+        </p>
+        {props.children as never}
+      </div>
+      <script src={SCAN_JS} defer />
+    </Layout>
+  )
+}
+
+function VerdictBlock({ verdict, t, lang }: { verdict: Verdict; t: Messages; lang: Lang }) {
+  switch (verdict.kind) {
+    case 'genuine-first':
+      return <Verdictbox tone="ok" title={t.genuineFirst} text={t.genuineFirstHint} />
+    case 'genuine-seen': {
+      const place = verdict.place ? (lang === 'en' ? verdict.place.en : verdict.place.zh) : null
+      return (
+        <Verdictbox
+          tone="ok"
+          title={t.genuineSeen}
+          text={t.genuineSeenHint(formatDate(verdict.firstAt, lang), place)}
+        />
+      )
+    }
+    case 'suspected-copy':
+      return (
+        <Verdictbox
+          tone="bad"
+          title={t.suspected}
+          text={verdict.reason === 'travel' ? t.suspectedTravel : t.suspectedDevices}
+        />
+      )
+    case 'voided':
+      return (
+        <Verdictbox
+          tone="bad"
+          title={t.voided}
+          text={t.voidedHint(t.reasons[verdict.reason ?? 'other'] ?? '')}
+        />
+      )
+    case 'not-activated':
+      return <Verdictbox tone="warn" title={t.notActivated} text={t.notActivatedHint} />
+  }
+}
+
+function Verdictbox(props: { tone: 'ok' | 'warn' | 'bad'; title: string; text: string }) {
+  return (
+    <section class={`verdict ${props.tone}`} data-verdict={props.tone} role="status">
+      <h1>{props.title}</h1>
+      <p>{props.text}</p>
+    </section>
+  )
+}
+
+export type ScanPageProps = {
+  lang: Lang
+  switchHref: string
+  code: ScannedCode
+  verdict: Verdict
+  scanId: number
+  csrf: string
+}
+
+/** The landing page of a scanned genuine code: verdict, product, and the separate location consent. */
+export function ScanPage(p: ScanPageProps) {
+  const t = MESSAGES[p.lang]
+  const c = p.code
+  return (
+    <ConsumerPage lang={p.lang} title={`${t.title} · ${c.brandName}`} switchHref={p.switchHref} csrf={p.csrf}>
+      <VerdictBlock verdict={p.verdict} t={t} lang={p.lang} />
+      <section class="card product">
+        {c.productImageUrl ? (
+          <img src={c.productImageUrl} alt="" width="96" height="96" loading="lazy" />
+        ) : null}
+        <dl>
+          <dt>{t.product}</dt>
+          <dd>{c.productName}</dd>
+          <dt>{t.brand}</dt>
+          <dd>{c.brandName}</dd>
+          <dt>{t.lot}</dt>
+          <dd>{c.lot ?? '—'}</dd>
+          <dt>{t.produced}</dt>
+          <dd>{c.producedOn ?? '—'}</dd>
+          <dt>{t.expires}</dt>
+          <dd>{c.expiresOn ?? '—'}</dd>
+        </dl>
+      </section>
+      <LocationConsent lang={p.lang} scanId={p.scanId} brandName={c.brandName} csrf={p.csrf} />
+    </ConsumerPage>
+  )
+}
+
+/** Asked separately and explicitly (PIPL: location is sensitive); the browser is asked only after "share". */
+export function LocationConsent(p: { lang: Lang; scanId: number; brandName: string; csrf: string }) {
+  const t = MESSAGES[p.lang]
+  const action = `/scans/${p.scanId}/location?lang=${p.lang}`
+  return (
+    <section id="location" class="card">
+      <h2>{t.locationTitle}</h2>
+      <p>{t.locationWhy(p.brandName)}</p>
+      <form method="post" action={action} hx-post={action} hx-target="#location" hx-swap="outerHTML">
+        <input type="hidden" name="_csrf" value={p.csrf} />
+        <input type="hidden" name="lat" value="" />
+        <input type="hidden" name="lon" value="" />
+        <input type="hidden" name="accuracy" value="" />
+        <input type="hidden" name="geo" value="" />
+        <button type="submit" name="decision" value="allow" data-geolocate="1">
+          {t.locationAllow}
+        </button>{' '}
+        <button type="submit" name="decision" value="decline" class="secondary">
+          {t.locationDecline}
+        </button>
+      </form>
+    </section>
+  )
+}
+
+export type LocationResultKind = 'located' | 'declined' | 'unavailable'
+
+export function LocationResult(p: { lang: Lang; kind: LocationResultKind; place: string | null }) {
+  const t = MESSAGES[p.lang]
+  const text =
+    p.kind === 'located'
+      ? t.locationThanks(p.place)
+      : p.kind === 'declined'
+        ? t.locationDeclined
+        : t.locationUnavailable
+  return (
+    <section id="location" class="card" data-location={p.kind}>
+      <p>{text}</p>
+    </section>
+  )
+}
+
+export function LocationResultPage(p: {
+  lang: Lang
+  kind: LocationResultKind
+  place: string | null
+  switchHref: string
+}) {
+  return (
+    <ConsumerPage lang={p.lang} title={MESSAGES[p.lang].title} switchHref={p.switchHref}>
+      <LocationResult {...p} />
+    </ConsumerPage>
+  )
+}
+
+export function NotGenuinePage(p: { lang: Lang; switchHref: string }) {
+  const t = MESSAGES[p.lang]
+  return (
+    <ConsumerPage lang={p.lang} title={t.notGenuine} switchHref={p.switchHref}>
+      <Verdictbox tone="bad" title={t.notGenuine} text={t.notGenuineHint} />
+      <p>
+        <a href={`/verify?lang=${p.lang}`}>{t.verifyTitle}</a>
+      </p>
+    </ConsumerPage>
+  )
+}
+
+export function TooManyPage(p: { lang: Lang; switchHref: string; retryAfterS: number }) {
+  const t = MESSAGES[p.lang]
+  return (
+    <ConsumerPage lang={p.lang} title={t.tooMany} switchHref={p.switchHref}>
+      <Verdictbox tone="warn" title={t.tooMany} text={t.tooManyHint(p.retryAfterS)} />
+    </ConsumerPage>
+  )
+}
+
+export function VerifyPage(p: { lang: Lang; switchHref: string; value?: string; error?: string }) {
+  const t = MESSAGES[p.lang]
+  return (
+    <ConsumerPage lang={p.lang} title={t.verifyTitle} switchHref={p.switchHref}>
+      <section class="card">
+        <h1>{t.verifyTitle}</h1>
+        <p>{t.verifyHint}</p>
+        {p.error ? (
+          <p class="errors" role="alert">
+            {p.error}
+          </p>
+        ) : null}
+        <form class="stack" method="post" action={`/verify?lang=${p.lang}`}>
+          <label>
+            {t.verifyLabel}
+            <input
+              name="code"
+              value={p.value ?? ''}
+              required
+              maxlength={80}
+              autocomplete="off"
+              autocapitalize="characters"
+              spellcheck={false}
+              class="mono"
+            />
+          </label>
+          <button type="submit">{t.verifyButton}</button>
+        </form>
+      </section>
+    </ConsumerPage>
+  )
+}

@@ -118,6 +118,7 @@ export function createScanRoutes(deps: ScanDeps) {
     const ip = byIp.peek(clientIp(c), now)
     const dev = byDevice.peek(deviceId, now)
     if (ip.allowed && dev.allowed) return undefined
+    noteForAlert(c, now)
     const retry = Math.max(ip.retryAfterS, dev.retryAfterS)
     c.header('Retry-After', String(retry))
     return c.html(<TooManyPage lang={l} switchHref={switchHref(c, l)} retryAfterS={retry} />, 429)
@@ -127,6 +128,11 @@ export function createScanRoutes(deps: ScanDeps) {
     const now = deps.clock.now()
     byIp.hit(clientIp(c), now)
     byDevice.hit(deviceId, now)
+    noteForAlert(c, now)
+  }
+
+  // Attempts refused by the limit count too: a spike is a spike, whether or not we answered it.
+  function noteForAlert(c: Context<AppEnv>, now: number) {
     if (now - alertWindow.start >= 60_000) alertWindow = { start: now, count: 0, alerted: false }
     alertWindow.count++
     if (alertWindow.count > ENUMERATION_ALERT_PER_MINUTE && !alertWindow.alerted) {

@@ -1,0 +1,350 @@
+import { Writable } from 'node:stream'
+import { eq } from 'drizzle-orm'
+import pino from 'pino'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.tsx'
+import type { Places } from '../../src/app-deps.ts'
+import { codes } from '../../src/batches/batch-schema.ts'
+import { activateCodes, voidRange } from '../../src/batches/code-actions-store.ts'
+import { shortCodeUrl } from '../../src/codes/code-url.ts'
+import { buildDigitalLink } from '../../src/codes/gs1.ts'
+import { assembleToken } from '../../src/codes/token.ts'
+import { brandDb } from '../../src/db/brand-scope.ts'
+import { greatCircleKm } from '../../src/scans/places.ts'
+import { FAILED_CHECKS_WINDOW_MS, MAX_FAILED_CHECKS_PER_DEVICE } from '../../src/scans/scan-routes.tsx'
+import { scans } from '../../src/scans/scan-schema.ts'
+import { erasePreciseLocations } from '../../src/scans/scan-store.ts'
+import { MAX_DEVICES_PER_CODE, REPEAT_WINDOW_MS } from '../../src/scans/verdict.ts'
+import {
+  buildTestApp,
+  cookieFrom,
+  insertBatch,
+  insertBrand,
+  insertProduct,
+  postForm,
+  request,
+  type TestApp,
+} from '../support/test-app.ts'
+
+const GUANGZHOU = { lat: 23.13, lon: 113.26 }
+const SHANGHAI = { lat: 31.23, lon: 121.47 }
+
+/** A tiny stand-in for the region data: two boxes are enough to name a place. */
+const testPlaces: Places = {
+  resolvePlace: (lon, lat) =>
+    lat < 26
+      ? { code: 'CN-GD', zh: '广东 广州', en: 'Guangzhou, Guangdong' }
+      : { code: 'CN-SH', zh: '上海', en: 'Shanghai' },
+  distanceKm: greatCircleKm,
+}
+
+async function setup(opts: { activate?: boolean; gtin?: string } = {}) {
+  const t = buildTestApp()
+  const logs: string[] = []
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk, _enc, done) {
+        logs.push(String(chunk))
+        done()
+      },
+    }),
+  )
+  const app = createApp({ ...t.deps, places: testPlaces, logger })
+  const brand = await insertBrand(t, { slug: 'tea' })
+  const product = insertProduct(t, brand.brandId, { sku: 'TEA-1', name: 'Oolong 500 ml', gtin: opts.gtin })
+  const batch = insertBatch(t, brand.brandId, product.id, {
+    quantity: 10,
+    lot: 'L7',
+    urlMode: opts.gtin ? 'gs1' : 'short',
+  })
+  if (opts.activate !== false)
+    activateCodes(
+      brandDb(t.db, brand.brandId),
+      { staffId: null, label: 'test' },
+      batch.id,
+      null,
+      t.clock.now(),
+    )
+  const rows = t.db.select().from(codes).where(eq(codes.batchId, batch.id)).orderBy(codes.seq).all()
+  const tokens = rows.map((r) => assembleToken(r.kid, r.serial, r.tag))
+  return { t, app, brand, batch, tokens, logs }
+}
+
+function pathOf(token: string) {
+  return new URL(shortCodeUrl('http://localhost', token)).pathname
+}
+
+async function scanAs(
+  app: ReturnType<typeof createApp>,
+  path: string,
+  device?: string,
+  lang = 'en',
+  ip?: string,
+) {
+  const headers: Record<string, string> = { 'accept-language': lang }
+  if (device) headers.cookie = `oc_dev=${device}`
+  // The node adapter's connection info, as @hono/node-server passes it in production.
+  const env = ip
+    ? { incoming: { socket: { remoteAddress: ip, remoteFamily: 'IPv4', remotePort: 1 } } }
+    : undefined
+  const res = env
+    ? await app.request(`http://localhost${path}`, { headers }, env)
+    : await request(app, path, { headers })
+  const html = await res.text()
+  return {
+    res,
+    html,
+    device: device ?? cookieFrom(res, 'oc_dev')!,
+    scanId: Number(/\/scans\/(\d+)\/location/.exec(html)?.[1]),
+  }
+}
+
+function csrfOf(html: string) {
+  return /name="_csrf" value="([^"]+)"/.exec(html)![1]!
+}
+
+async function postLocation(
+  app: ReturnType<typeof createApp>,
+  scan: { html: string; scanId: number; device: string },
+  at: { lat: number; lon: number },
+) {
+  return postForm(
+    app,
+    `/scans/${scan.scanId}/location?lang=en`,
+    { _csrf: csrfOf(scan.html), geo: 'ok', lat: String(at.lat), lon: String(at.lon), accuracy: '20' },
+    { cookie: `oc_dev=${scan.device}`, 'hx-request': 'true' },
+  )
+}
+
+describe('scanning a printed code', () => {
+  it('shows a genuine first scan with the product, lot and brand, and records the scan', async () => {
+    const { t, app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    expect(scan.res.status).toBe(200)
+    expect(scan.html).toContain('Genuine · first check')
+    expect(scan.html).toContain('Oolong 500 ml')
+    expect(scan.html).toContain('L7')
+    expect(scan.html).toContain('Brand tea')
+    const row = t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()!
+    expect(row).toMatchObject({ verdict: 'genuine-first', counted: true, deviceId: scan.device })
+  })
+
+  it('accepts the code in lower case and answers in Chinese by default', async () => {
+    const { app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!).toLowerCase(), undefined, 'zh-CN,zh;q=0.9')
+    expect(scan.res.status).toBe(200)
+    expect(scan.html).toContain('正品 · 首次查询')
+    expect(scan.html).toContain('lang="zh-CN"')
+  })
+
+  it('counts repeat scans by one phone within the window once, and tells a second phone when and where it was first verified', async () => {
+    const { t, app, tokens } = await setup()
+    const first = await scanAs(app, pathOf(tokens[0]!))
+    expect((await postLocation(app, first, GUANGZHOU)).status).toBe(200)
+    t.clock.advance(REPEAT_WINDOW_MS - 60_000)
+    const again = await scanAs(app, pathOf(tokens[0]!), first.device)
+    expect(again.html).toContain('Genuine · first check')
+    const other = await scanAs(app, pathOf(tokens[0]!))
+    expect(other.html).toContain('Genuine · checked before')
+    expect(other.html).toContain('first verified on 2026-11-01 in Guangzhou, Guangdong')
+    expect(t.db.select().from(scans).where(eq(scans.id, again.scanId)).get()!.counted).toBe(false)
+  })
+
+  it('says "not yet activated" for a genuine code that has not left the warehouse', async () => {
+    const { app, tokens } = await setup({ activate: false })
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    expect(scan.res.status).toBe(200)
+    expect(scan.html).toContain('not activated yet')
+  })
+
+  it('says a voided code is voided, with a human reason', async () => {
+    const { t, app, tokens, brand, batch } = await setup()
+    voidRange(
+      brandDb(t.db, brand.brandId),
+      { staffId: null, label: 'test' },
+      batch.id,
+      { from: 1, to: 1 },
+      { reason: 'stolen', note: null },
+      t.clock.now(),
+    )
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    expect(scan.html).toContain('This code has been voided')
+    expect(scan.html).toContain('reason: stolen')
+  })
+
+  it('answers a forged tag, a typo and an unknown key with 404 "not a genuine code", keeping only a hash', async () => {
+    const { t, app, tokens } = await setup()
+    const good = tokens[0]!
+    const forgedTag = assembleToken(good.slice(0, 2), good.slice(2, 18), 'ABCDEFGHJKMN')
+    const typo = `${good.slice(0, 5)}${good[5] === 'A' ? 'B' : 'A'}${good.slice(6)}`
+    const unknownKey = assembleToken('ZZ', good.slice(2, 18), good.slice(18, 30))
+    for (const token of [forgedTag, typo, unknownKey, 'hello']) {
+      const scan = await scanAs(app, `/c/${token}`)
+      expect(scan.res.status).toBe(404)
+      expect(scan.html).toContain('Not a genuine code')
+    }
+    const forged = t.db.select().from(scans).where(eq(scans.verdict, 'not-genuine')).all()
+    expect(forged).toHaveLength(4)
+    expect(forged.every((r) => r.codeId === null && r.tokenHash !== null)).toBe(true)
+  })
+
+  it('opens GS1 Digital Link codes and rejects them under another GTIN', async () => {
+    const gtin = '09506000134352'
+    const { app, tokens } = await setup({ gtin })
+    const link = new URL(
+      buildDigitalLink({ baseUrl: 'http://localhost', gtin, lot: 'L7', token: tokens[0]! }),
+    )
+    const ok = await scanAs(app, `${link.pathname}${link.search}`)
+    expect(ok.res.status).toBe(200)
+    expect(ok.html).toContain('Genuine')
+    const otherGtin = `${link.pathname.replace(gtin, '09506000134369')}${link.search}`
+    expect((await scanAs(app, otherGtin)).res.status).toBe(404)
+  })
+
+  it('suspects a copied label when too many different phones scan one code', async () => {
+    const { app, tokens } = await setup()
+    let last = ''
+    for (let i = 0; i <= MAX_DEVICES_PER_CODE; i++) last = (await scanAs(app, pathOf(tokens[1]!))).html
+    expect(last).toContain('Suspected copy')
+    expect(last).toContain('Too many different phones')
+  })
+
+  it('suspects a copied label after two scans 1,200 km apart within an hour', async () => {
+    const { t, app, tokens } = await setup()
+    const a = await scanAs(app, pathOf(tokens[2]!))
+    await postLocation(app, a, GUANGZHOU)
+    t.clock.advance(20 * 60_000)
+    const b = await scanAs(app, pathOf(tokens[2]!))
+    await postLocation(app, b, SHANGHAI)
+    expect(t.db.select().from(scans).where(eq(scans.id, b.scanId)).get()!.flag).toBe('impossible-travel')
+    const c = await scanAs(app, pathOf(tokens[2]!))
+    expect(c.html).toContain('two distant places')
+  })
+})
+
+describe('location consent', () => {
+  it('stores WGS-84 coordinates, accuracy and the coarse place only after the consumer shares them', async () => {
+    const { t, app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    expect(t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()!.lat).toBeNull()
+    const res = await postLocation(app, scan, GUANGZHOU)
+    expect(res.headers.get('vary')).toContain('HX-Request')
+    expect(await res.text()).toContain('Location recorded: Guangzhou, Guangdong')
+    const row = t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()!
+    expect(row).toMatchObject({
+      lat: 23.13,
+      lon: 113.26,
+      accuracyM: 20,
+      locationSource: 'gps',
+      regionCode: 'CN-GD',
+      consent: 'granted',
+    })
+  })
+
+  it('records a decline and never blocks the page', async () => {
+    const { t, app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    const res = await postForm(
+      app,
+      `/scans/${scan.scanId}/location?lang=en`,
+      { _csrf: csrfOf(scan.html), decision: 'decline' },
+      { cookie: `oc_dev=${scan.device}` },
+    )
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('no location recorded')
+    expect(t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()!.consent).toBe('declined')
+  })
+
+  it('refuses a location post from another phone or without the page token', async () => {
+    const { app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    const stranger = await scanAs(app, pathOf(tokens[1]!))
+    const fromStranger = await postForm(
+      app,
+      `/scans/${scan.scanId}/location`,
+      { _csrf: csrfOf(stranger.html), geo: 'ok', lat: '1', lon: '1', accuracy: '5' },
+      { cookie: `oc_dev=${stranger.device}` },
+    )
+    expect(fromStranger.status).toBe(404)
+    const noToken = await postForm(
+      app,
+      `/scans/${scan.scanId}/location`,
+      { geo: 'ok', lat: '1', lon: '1', accuracy: '5' },
+      { cookie: `oc_dev=${scan.device}` },
+    )
+    expect(noToken.status).toBe(403)
+    const outOfRange = await postForm(
+      app,
+      `/scans/${scan.scanId}/location`,
+      { _csrf: csrfOf(scan.html), geo: 'ok', lat: '123', lon: '1', accuracy: '5' },
+      { cookie: `oc_dev=${scan.device}` },
+    )
+    expect(outOfRange.status).toBe(422)
+  })
+
+  it('erases precise coordinates after the retention period but keeps the region, and is safe to run twice', async () => {
+    const { t, app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    await postLocation(app, scan, GUANGZHOU)
+    const retention = 90 * 24 * 3_600_000
+    expect(erasePreciseLocations(t.db, t.clock.now() + retention - 1, retention)).toBe(0)
+    expect(erasePreciseLocations(t.db, t.clock.now() + retention + 1, retention)).toBe(1)
+    expect(erasePreciseLocations(t.db, t.clock.now() + retention + 1, retention)).toBe(0)
+    expect(t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()).toMatchObject({
+      lat: null,
+      lon: null,
+      accuracyM: null,
+      regionCode: 'CN-GD',
+    })
+  })
+})
+
+describe('guessing codes', () => {
+  it('answers 429 with Retry-After after too many bad codes from one phone, even for a genuine code, until the window passes', async () => {
+    const { t, app, tokens } = await setup()
+    const device = (await scanAs(app, pathOf(tokens[0]!))).device
+    for (let i = 0; i < MAX_FAILED_CHECKS_PER_DEVICE; i++)
+      expect((await scanAs(app, `/c/NOTACODE${i}`, device)).res.status).toBe(404)
+    const blocked = await scanAs(app, pathOf(tokens[0]!), device)
+    expect(blocked.res.status).toBe(429)
+    expect(Number(blocked.res.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(blocked.html).toContain('Too many attempts')
+    t.clock.advance(FAILED_CHECKS_WINDOW_MS)
+    expect((await scanAs(app, pathOf(tokens[0]!), device)).res.status).toBe(200)
+  })
+
+  it('logs an enumeration alert when invalid scans spike', async () => {
+    const { app, logs } = await setup()
+    for (let i = 0; i < 205; i++)
+      await scanAs(app, `/c/SPIKE${i}`, `device${String(i).padStart(15, '0')}`, 'en', `198.51.${i % 250}.7`)
+    expect(logs.some((l) => l.includes('enumeration alert'))).toBe(true)
+  })
+})
+
+describe('checking a code by hand at /verify', () => {
+  it('catches a swapped pair of characters with a friendly message before anything else', async () => {
+    const { app, tokens } = await setup()
+    const good = tokens[0]!
+    const i = [...good].findIndex((ch, k) => k < 29 && ch !== good[k + 1])
+    const swapped = `${good.slice(0, i)}${good[i + 1]}${good[i]}${good.slice(i + 2)}`
+    const res = await postForm(app, '/verify?lang=en', { code: swapped })
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('two neighbours are swapped')
+  })
+
+  it('sends a correct code, typed with dashes in lower case, to its landing page', async () => {
+    const { app, tokens } = await setup()
+    const typed = tokens[0]!.toLowerCase().replace(/(.{4})/g, '$1-')
+    const res = await postForm(app, '/verify', { code: typed })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`/c/${tokens[0]}`)
+  })
+
+  it('explains the format when the input is not a code at all', async () => {
+    const { app } = await setup()
+    const res = await postForm(app, '/verify?lang=en', { code: 'hello' })
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('A code has 31 letters and digits')
+  })
+})

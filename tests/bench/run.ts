@@ -48,26 +48,31 @@ function codesFromEnv(): number {
   return n
 }
 
+/** A markdown table with padded columns, laid out the way biome formats markdown. */
 function markdownTable(rows: Row[]): string {
-  const cell = (s: string) => s.replaceAll('|', '\\|')
-  const lines = [
-    '| Bench | Case | Measured | Baseline (same run) | Ratio (measured ÷ baseline cost) | Target | Verdict |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) =>
-      [
-        r.bench,
-        r.case,
-        r.measured,
-        r.baseline,
-        r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
-        r.target,
-        r.verdict,
-      ]
-        .map(cell)
-        .join(' | '),
-    ),
+  const header = [
+    'Bench',
+    'Case',
+    'Measured',
+    'Baseline (same run)',
+    'Ratio (measured ÷ baseline cost)',
+    'Target',
+    'Verdict',
   ]
-  return lines.map((l) => (l.startsWith('|') ? l : `| ${l} |`)).join('\n')
+  const body = rows.map((r) => [
+    r.bench,
+    r.case,
+    r.measured,
+    r.baseline,
+    r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
+    r.target,
+    r.verdict,
+  ])
+  const cells = [header, ...body].map((line) => line.map((c) => c.replaceAll('|', '\\|')))
+  const widths = header.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)))
+  const format = (line: string[]) => `| ${line.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  const [head, ...rest] = cells
+  return [format(head!), format(widths.map((w) => '-'.repeat(w))), ...rest.map(format)].join('\n')
 }
 
 function machineLine(codes: number): string {

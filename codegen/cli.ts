@@ -241,20 +241,17 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
         `a PDF holds at most ${MAX_PDF_CODES.toLocaleString('en')} codes; use --from/--to or svg-zip`,
       )
     }
-    const file = openPrintFile(
-      brandDb(rt.db, batch.brandId),
-      cliActor(),
-      batch,
-      format,
-      range,
-      rt.config.publicBaseUrl,
-      Date.now(),
-    )
-    const progress = createProgress(io.stderr, `export ${file.fileName}`, range.to - range.from + 1)
+    const total = range.to - range.from + 1
+    const progress = createProgress(io.stderr, `export batch ${batchId} ${format}`, total)
+    const file = openPrintFile(brandDb(rt.db, batch.brandId), cliActor(), batch, format, range, rt.config.publicBaseUrl, Date.now(), {
+      onRow: (seq) => {
+        if ((seq - range.from) % 1000 === 0 || seq === range.to) progress.update(seq - range.from + 1)
+      },
+    })
+    // Written beside the target and renamed at the end, so a printer never picks up half a file.
     const tmp = `${out}.partial`
     await pipeline(file.stream, fs.createWriteStream(tmp))
     fs.renameSync(tmp, out)
-    progress.update(range.to - range.from + 1)
     progress.finish()
     io.stdout.write(`${out}\n`)
     return 0

@@ -25,14 +25,22 @@ export function openPrintFile(
   range: Range,
   baseUrl: string,
   now: number,
-  downloadLinkId?: number,
+  opts: { downloadLinkId?: number; onRow?: (seq: number) => void } = {},
 ): PrintFile {
-  const exportId = recordPrintExport(bdb, actor, { batchId: batch.id, format, range, downloadLinkId }, now)
+  const exportId = recordPrintExport(bdb, actor, { batchId: batch.id, format, range, downloadLinkId: opts.downloadLinkId }, now)
   const baseName = safeFileStem(`${batch.productSku}-batch${batch.id}${batch.lot ? `-${batch.lot}` : ''}`)
-  const stream = writePrintFile(format, printRows(bdb.db, batch, baseUrl, range), {
+  const rows = printRows(bdb.db, batch, baseUrl, range)
+  const stream = writePrintFile(format, opts.onRow ? observed(rows, opts.onRow) : rows, {
     baseName,
     title: `${batch.productName} · batch #${batch.id}${batch.lot ? ` · lot ${batch.lot}` : ''}`,
     modifiedAt: new Date(now),
   })
   return { exportId, stream, fileName: fileNameFor(format, baseName), contentType: contentTypeFor(format) }
+}
+
+async function* observed<T extends { seq: number }>(rows: AsyncIterable<T>, onRow: (seq: number) => void) {
+  for await (const row of rows) {
+    onRow(row.seq)
+    yield row
+  }
 }

@@ -39,7 +39,7 @@ export function createPrinterRoutes(deps: AppDeps) {
         { from: 1, to: batch.quantity },
         deps.config.publicBaseUrl,
         now,
-        link.id,
+        { downloadLinkId: link.id },
       )
       return streamDownload(file)
     })

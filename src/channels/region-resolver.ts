@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 /**
  * Offline region resolver: which country, which Chinese province (Hong Kong, Macau and Taiwan
  * included as CN-HK, CN-MO, CN-TW) and which nearby city a WGS-84 point lies in, from the
- * Natural Earth boundaries shipped in region-data/regions.json (scripts/extract-regions.ts).
+ * Natural Earth boundaries shipped in region-data/regions.bin (scripts/extract-regions.ts).
  *
  * ```ts
  * const resolver = createRegionResolver(loadRegions())
@@ -66,41 +66,57 @@ type ShippedRegion = {
   country: string
   nameZh: string
   nameEn: string
-  polygons?: number[][][]
+  /** Vertex count of each ring of each polygon; the coordinates follow the header as varints. */
+  rings?: number[][]
   parts?: string[]
 }
-type ShippedData = {
+type ShippedHeader = {
   scale: number
   regions: ShippedRegion[]
   cities: Array<City & { province: string }>
 }
 
-const DATA_URL = new URL('./region-data/regions.json', import.meta.url)
+const DATA_URL = new URL('./region-data/regions.bin', import.meta.url)
 let loaded: Region[] | undefined
 
 /** The shipped countries and provinces, decoded once per process (the data is immutable). */
 export function loadRegions(): Region[] {
-  loaded ??= decodeRegions(JSON.parse(readFileSync(DATA_URL, 'utf8')) as ShippedData)
+  loaded ??= decodeRegions(readFileSync(DATA_URL))
   return loaded
 }
 
-function decodeRegions(data: ShippedData): Region[] {
-  const byCode = new Map<string, Region>()
-  const decodeRing = (deltas: number[]): Float64Array => {
-    const ring = new Float64Array(deltas.length)
+/** See scripts/extract-regions.ts: u32 header length, JSON header, zigzag-varint ring deltas. */
+function decodeRegions(file: Buffer): Region[] {
+  const headerLength = file.readUInt32LE(0)
+  const header = JSON.parse(file.toString('utf8', 4, 4 + headerLength)) as ShippedHeader
+  let at = 4 + headerLength
+  const readInt = (): number => {
+    let z = 0
+    let factor = 1
+    for (;;) {
+      const byte = file[at++]!
+      z += (byte & 0x7f) * factor
+      if (byte < 0x80) break
+      factor *= 0x80
+    }
+    return z % 2 === 1 ? -(z + 1) / 2 : z / 2
+  }
+  const decodeRing = (vertices: number): Float64Array => {
+    const ring = new Float64Array(vertices * 2)
     let x = 0
     let y = 0
-    for (let i = 0; i < deltas.length; i += 2) {
-      x += deltas[i]!
-      y += deltas[i + 1]!
-      ring[i] = x / data.scale
-      ring[i + 1] = y / data.scale
+    for (let i = 0; i < ring.length; i += 2) {
+      x += readInt()
+      y += readInt()
+      ring[i] = x / header.scale
+      ring[i + 1] = y / header.scale
     }
     return ring
   }
+  const byCode = new Map<string, Region>()
   const regions: Region[] = []
-  for (const r of data.regions) {
-    const polygons = (r.polygons ?? []).map((p) => p.map(decodeRing))
+  for (const r of header.regions) {
+    const polygons = (r.rings ?? []).map((polygon) => polygon.map(decodeRing))
     const region: Region = {
       code: r.code,
       kind: r.kind,
@@ -114,11 +130,12 @@ function decodeRegions(data: ShippedData): Region[] {
     byCode.set(r.code, region)
     regions.push(region)
   }
-  for (const r of data.regions) {
+  if (at !== file.length) throw new Error(`regions.bin: ${file.length - at} bytes left after the last ring`)
+  for (const r of header.regions) {
     if (!r.parts) continue
     byCode.get(r.code)!.polygons = r.parts.flatMap((code) => byCode.get(code)?.polygons ?? [])
   }
-  for (const c of data.cities) {
+  for (const c of header.cities) {
     byCode.get(c.province)?.cities.push({ nameZh: c.nameZh, nameEn: c.nameEn, lon: c.lon, lat: c.lat })
   }
   for (const region of regions) region.bbox = bboxOf(region.polygons)

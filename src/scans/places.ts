@@ -1,20 +1,38 @@
 import type { Places } from '../app-deps.ts'
+import { createRegionResolver, haversineKm, loadRegions, type ResolvedPlace } from '../channels/region-resolver.ts'
 
-const EARTH_RADIUS_KM = 6371.0088
-
-/** Great-circle distance in km (haversine). */
+/** Great-circle distance in km between two WGS-84 points. */
 export function greatCircleKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180
-  const dLat = (b.lat - a.lat) * rad
-  const dLon = (b.lon - a.lon) * rad
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)))
+  return haversineKm([a.lon, a.lat], [b.lon, b.lat])
+}
+
+/**
+ * The coarse place a consumer sees ("广东省 广州市", "Guangdong, China"): province (and city where
+ * the data has one) inside China, the country elsewhere; never the precise position.
+ */
+export function describePlace(place: ResolvedPlace): { code: string; zh: string; en: string } {
+  const { country, province, city } = place
+  if (!province) return { code: country.code, zh: country.nameZh, en: country.nameEn }
+  return {
+    code: province.code,
+    zh: city ? `${province.nameZh} ${city.nameZh}` : province.nameZh,
+    en: city ? `${city.nameEn}, ${province.nameEn}` : `${province.nameEn}, ${country.nameEn}`,
+  }
 }
 
 let cached: Places | undefined
 
-/** The shipped offline regions, loaded once per process. */
+/** The shipped offline regions, loaded once per process (~0.4 s) on first use. */
 export function defaultPlaces(): Places {
-  cached ??= { resolvePlace: () => undefined, distanceKm: greatCircleKm }
+  if (!cached) {
+    const resolver = createRegionResolver(loadRegions())
+    cached = {
+      resolvePlace: (lon, lat) => {
+        const place = resolver.resolve(lon, lat)
+        return place ? describePlace(place) : undefined
+      },
+      distanceKm: greatCircleKm,
+    }
+  }
   return cached
 }

@@ -81,19 +81,20 @@ describe('a consumer scanning a printed code in a real browser', () => {
     expect(scanRow(scanId)?.lat).toBeNull()
     await first.getByRole('button', { name: '分享位置' }).click()
     await first.waitForSelector('[data-location="located"]')
-    expect(await first.textContent('#location')).toContain('已记录位置')
+    expect(await first.textContent('#location')).toContain('已记录位置：广东省')
     expect(scanRow(scanId)).toMatchObject({
       lat: GUANGZHOU.latitude,
       lon: GUANGZHOU.longitude,
       location_source: 'gps',
       consent: 'granted',
+      region_code: 'CN-GD',
     })
 
     const second = await phone()
     await second.goto(urls[0]!)
     const verdict = await second.textContent('[data-verdict]')
     expect(verdict).toContain('正品 · 已被查询过')
-    expect(verdict).toMatch(/首次验证于 \d{4}年\d{1,2}月\d{1,2}日/)
+    expect(verdict).toMatch(/首次验证于 \d{4}年\d{1,2}月\d{1,2}日，地点：广东省/)
   })
 
   it('shows "not a genuine code" for a forged code', async () => {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import type { Hono } from 'hono'
 import pino from 'pino'
-import type { AppDeps, AppEnv } from '../../src/app-deps.ts'
 import { createApp } from '../../src/app.tsx'
+import type { AppDeps, AppEnv } from '../../src/app-deps.ts'
 import { batches } from '../../src/batches/batch-schema.ts'
 import { type Batch, createBatch, mintChunk } from '../../src/batches/batch-store.ts'
 import { createMintRunner, type MintRunner } from '../../src/batches/mint-runner.ts'
@@ -15,7 +15,8 @@ import { createProduct, type Product } from '../../src/products/product-store.ts
 import { createBrand } from '../../src/staff/brand-setup.ts'
 import { hashPassword } from '../../src/staff/password.ts'
 import { type StaffRole, staff } from '../../src/staff/staff-schema.ts'
-import type { StaffRow } from '../../src/staff/staff-store.ts'
+import { deriveKey, issueStaffSession, STAFF_COOKIE } from '../../src/staff/staff-session.ts'
+import { findStaff, type StaffRow } from '../../src/staff/staff-store.ts'
 
 /** The base every request of the tests goes to; Hono's csrf() compares Origin with it. */
 export const ORIGIN = 'http://localhost'
@@ -194,7 +195,11 @@ export type Client = {
 export function request(
   app: Hono<AppEnv>,
   path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: BodyInit } = {},
+  init: {
+    method?: string
+    headers?: Record<string, string>
+    body?: string | URLSearchParams | FormData
+  } = {},
 ): Promise<Response> {
   return Promise.resolve(app.request(`${ORIGIN}${path}`, init))
 }
@@ -229,7 +234,9 @@ export function cookieFrom(res: Response, name: string): string | undefined {
 }
 
 export function csrfTokenIn(html: string): string | undefined {
-  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec(html)?.[1]
+  return (
+    /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec(html)?.[1]
+  )
 }
 
 /**
@@ -242,12 +249,33 @@ export function csrfTokenIn(html: string): string | undefined {
  */
 export async function signIn(app: Hono<AppEnv>, email: string, password: string): Promise<Client> {
   const res = await postForm(app, '/admin/sign-in', { email, password })
-  const session = cookieFrom(res, 'oc_staff')
+  const session = cookieFrom(res, STAFF_COOKIE)
   if (res.status !== 303 || !session) throw new Error(`sign-in of ${email} answered ${res.status}`)
-  const client = clientWithCookie(app, `oc_staff=${session}`)
+  return withCsrfToken(clientWithCookie(app, `${STAFF_COOKIE}=${session}`))
+}
+
+/**
+ * A signed-in client without the ~100 ms of scrypt: the session cookie is issued exactly as the
+ * sign-in route issues it (the form itself is covered by staff-auth.test.ts).
+ *
+ * @example
+ * const owner = await signInAs(t, brand.ownerId)
+ */
+export async function signInAs(t: TestApp, staffId: number): Promise<Client> {
+  const row = findStaff(t.db, staffId)
+  if (!row) throw new Error(`signInAs: no staff member ${staffId}`)
+  const jwt = await issueStaffSession(
+    deriveKey(t.masterKey, 'staff session'),
+    { staffId: row.id, brandId: row.brandId, role: row.role, sessionVersion: row.sessionVersion },
+    t.clock.now(),
+  )
+  return withCsrfToken(clientWithCookie(t.app, `${STAFF_COOKIE}=${jwt}`))
+}
+
+/** Reads the CSRF token off the first page the role may see (undefined for a role with none). */
+async function withCsrfToken(client: Client): Promise<Client> {
   for (const page of ['/admin/batches', '/admin/codes', '/admin/staff']) {
-    const html = await (await client.get(page)).text()
-    client.csrfToken = csrfTokenIn(html)
+    client.csrfToken = csrfTokenIn(await (await client.get(page)).text())
     if (client.csrfToken) break
   }
   return client

@@ -1,0 +1,171 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { auditLog, downloadLinks, printExports } from '../../src/db/schema.ts'
+import { hashToken } from '../../src/staff/staff-store.ts'
+import {
+  buildTestApp,
+  insertBatch,
+  insertBrand,
+  insertProduct,
+  locationOf,
+  postForm,
+  request,
+  signInAs,
+  type TestApp,
+} from '../support/test-app.ts'
+
+const QUANTITY = 5
+const HOUR = 3_600_000
+const RECIPIENT = 'Shenzhen Label Co.'
+
+/** An owner makes a one-time link for a printing house; the link is read off the page once. */
+async function linkMadeByOwner(opts: { ttlHours?: number; format?: string } = {}) {
+  const t = buildTestApp()
+  const brand = await insertBrand(t, { slug: 'tea' })
+  const product = insertProduct(t, brand.brandId, { sku: 'TEA-1' })
+  const batch = insertBatch(t, brand.brandId, product.id, { quantity: QUANTITY })
+  const owner = await signInAs(t, brand.ownerId)
+  const res = await owner.post(`/admin/batches/${batch.id}/links`, {
+    recipient: RECIPIENT,
+    format: opts.format ?? 'csv',
+    ttlHours: String(opts.ttlHours ?? 48),
+  })
+  const html = await res.text()
+  const path = /http:\/\/localhost:3000(\/dl\/[A-Za-z0-9_-]+)/.exec(html)?.[1]
+  return { t, brand, batch, owner, res, html, path: path!, token: path?.slice('/dl/'.length) ?? '' }
+}
+
+/** The printing house presses the button: a plain same-origin form POST, no cookie. */
+const download = (t: TestApp, path: string) => postForm(t.app, path, {})
+const exportsOf = (t: TestApp) => t.db.select().from(printExports).all()
+
+describe('a one-time link for a printing house', () => {
+  it('is shown once, on the page that made it, and only its hash is stored', async () => {
+    const { t, batch, owner, res, path, token } = await linkMadeByOwner()
+    expect(res.status).toBe(200)
+    expect(path).toMatch(/^\/dl\/[A-Za-z0-9_-]{32}$/)
+    const link = t.db.select().from(downloadLinks).get()!
+    expect(link).toMatchObject({ recipient: RECIPIENT, format: 'csv', tokenHash: hashToken(token) })
+    expect(link.expiresAt).toBe(t.clock.now() + 48 * HOUR)
+    expect(JSON.stringify(t.db.select().from(auditLog).all())).not.toContain(token)
+
+    const later = await (await owner.get(`/admin/batches/${batch.id}`)).text()
+    expect(later).not.toContain(token)
+    expect(later).toContain(RECIPIENT)
+  })
+
+  it('shows a download button on GET without using the link up', async () => {
+    const { t, path } = await linkMadeByOwner()
+    for (let i = 0; i < 2; i++) {
+      const page = await request(t.app, path)
+      expect(page.status).toBe(200)
+      const html = await page.text()
+      expect(html).toContain(`<form method="post" action="${path}">`)
+      expect(html).toContain('Download the print file')
+    }
+    expect(t.db.select().from(downloadLinks).get()!.usedAt).toBeNull()
+    expect(exportsOf(t)).toHaveLength(0)
+  })
+
+  it('streams the file on POST and records the export under the printing house’s name', async () => {
+    const { t, brand, batch, path } = await linkMadeByOwner()
+    const res = await download(t, path)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/)
+    const lines = (await res.text()).split('\r\n').filter((l) => l !== '')
+    expect(lines).toHaveLength(QUANTITY + 1)
+
+    const link = t.db.select().from(downloadLinks).get()!
+    expect(link.usedAt).toBe(t.clock.now())
+    expect(exportsOf(t)).toEqual([
+      expect.objectContaining({
+        brandId: brand.brandId,
+        batchId: batch.id,
+        actorStaffId: null,
+        actorLabel: `printer-link:${RECIPIENT}`,
+        downloadLinkId: link.id,
+        seqFrom: 1,
+        seqTo: QUANTITY,
+      }),
+    ])
+    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'export.download')).all()
+    expect(audit.map((a) => a.actorLabel)).toEqual([`printer-link:${RECIPIENT}`])
+  })
+
+  it('serves the format the owner chose', async () => {
+    const { t, path } = await linkMadeByOwner({ format: 'pdf' })
+    const res = await download(t, path)
+    expect(res.headers.get('content-type')).toBe('application/pdf')
+    expect(
+      Buffer.from(await res.arrayBuffer())
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('%PDF')
+  })
+
+  it('answers 410 to a second download', async () => {
+    const { t, path } = await linkMadeByOwner()
+    expect((await download(t, path)).status).toBe(200)
+    const second = await download(t, path)
+    expect(second.status).toBe(410)
+    expect(await second.text()).toContain('Link no longer valid')
+    expect(exportsOf(t)).toHaveLength(1)
+  })
+
+  it('works until it expires and answers 410 from then on', async () => {
+    const { t, path } = await linkMadeByOwner({ ttlHours: 2 })
+    t.clock.advance(2 * HOUR)
+    expect((await download(t, path)).status).toBe(410)
+    expect(exportsOf(t)).toHaveLength(0)
+  })
+
+  it('still works a moment before it expires', async () => {
+    const { t, path } = await linkMadeByOwner({ ttlHours: 2 })
+    t.clock.advance(2 * HOUR - 1)
+    expect((await download(t, path)).status).toBe(200)
+  })
+
+  it('answers 410 once the owner revoked it', async () => {
+    const { t, batch, owner, path } = await linkMadeByOwner()
+    const link = t.db.select().from(downloadLinks).get()!
+    const revoke = await owner.post(
+      `/admin/links/${link.id}/revoke`,
+      {},
+      {
+        referer: `http://localhost/admin/batches/${batch.id}`,
+      },
+    )
+    expect(revoke.status).toBe(303)
+    expect(locationOf(revoke)).toBe(`/admin/batches/${batch.id}?notice=Link%20revoked`)
+    expect((await download(t, path)).status).toBe(410)
+    expect(exportsOf(t)).toHaveLength(0)
+    expect(
+      t.db.select().from(auditLog).where(eq(auditLog.action, 'download-link.revoke')).all(),
+    ).toHaveLength(1)
+  })
+
+  it('answers 410 to a made-up token, like to a used one', async () => {
+    const { t } = await linkMadeByOwner()
+    expect((await download(t, `/dl/${'A'.repeat(32)}`)).status).toBe(410)
+  })
+
+  it('refuses a download started from another site', async () => {
+    const { t, path } = await linkMadeByOwner()
+    const res = await postForm(t.app, path, {}, { origin: 'https://evil.example' })
+    expect(res.status).toBe(403)
+    expect(t.db.select().from(downloadLinks).get()!.usedAt).toBeNull()
+  })
+
+  it.each([
+    [{ recipient: '', format: 'csv', ttlHours: '48' }, 'name the printing house'],
+    [{ recipient: 'X', format: 'csv', ttlHours: '337' }, 'a link lives at most 14 days'],
+    [{ recipient: 'X', format: 'exe', ttlHours: '48' }, 'choose a print-file format'],
+  ])('refuses to make a link from %j', async (form, message) => {
+    const { t, batch, owner } = await linkMadeByOwner()
+    const res = await owner.post(`/admin/batches/${batch.id}/links`, form)
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain(message)
+    expect(t.db.select().from(downloadLinks).all()).toHaveLength(1)
+  })
+})

@@ -200,7 +200,7 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
     if (outcome.kind !== 'created') throw new UsageError(`no product with SKU "${sku}"`)
     const progress = createProgress(io.stderr, `batch ${outcome.batch.id}: minting`, outcome.batch.quantity)
     for (;;) {
-      const p = mintChunk(rt.db, rt.keyring, outcome.batch.id)
+      const p = mintChunk(rt.db, rt.keyring, outcome.batch.id, Date.now())
       progress.update(p.minted)
       if (p.done) break
     }
@@ -243,11 +243,20 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
     }
     const total = range.to - range.from + 1
     const progress = createProgress(io.stderr, `export batch ${batchId} ${format}`, total)
-    const file = openPrintFile(brandDb(rt.db, batch.brandId), cliActor(), batch, format, range, rt.config.publicBaseUrl, Date.now(), {
-      onRow: (seq) => {
-        if ((seq - range.from) % 1000 === 0 || seq === range.to) progress.update(seq - range.from + 1)
+    const file = openPrintFile(
+      brandDb(rt.db, batch.brandId),
+      cliActor(),
+      batch,
+      format,
+      range,
+      rt.config.publicBaseUrl,
+      Date.now(),
+      {
+        onRow: (seq) => {
+          if ((seq - range.from) % 1000 === 0 || seq === range.to) progress.update(seq - range.from + 1)
+        },
       },
-    })
+    )
     // Written beside the target and renamed at the end, so a printer never picks up half a file.
     const tmp = `${out}.partial`
     await pipeline(file.stream, fs.createWriteStream(tmp))

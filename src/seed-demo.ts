@@ -73,7 +73,7 @@ export async function seedDemo(db: Db, master: Uint8Array, keyring: Keyring, now
       now,
     )
     if (batch.kind === 'created') {
-      while (!mintChunk(db, keyring, batch.batch.id).done) {}
+      while (!mintChunk(db, keyring, batch.batch.id, now).done) {}
       activateCodes(bdb, actor, batch.batch.id, null, now)
     }
   }

@@ -1,6 +1,15 @@
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import {
+  BatchesPage,
+  type BatchFormValues,
+  BatchPage,
+  BatchProgress,
+  CodesTable,
+  NewBatchPage,
+} from '../../views/admin/batches-pages.tsx'
+import { CodesPage, type LookupResult } from '../../views/admin/codes-page.tsx'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { tokenFromInput } from '../codes/code-input.ts'
 import { assembleToken, formatHuman } from '../codes/token.ts'
@@ -9,13 +18,25 @@ import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
 import { issuesOf } from '../staff/staff-input.ts'
 import { staffView } from '../staff/staff-routes.tsx'
-import { type BatchFormValues, BatchesPage, BatchPage, BatchProgress, CodesTable, NewBatchPage } from '../../views/admin/batches-pages.tsx'
-import { CodesPage, type LookupResult } from '../../views/admin/codes-page.tsx'
-import { CODE_STATES, type CodeState } from './batch-schema.ts'
 import { BatchForm, ExportForm, LinkForm, RangeForm, VoidForm } from './batch-input.ts'
-import { type Code, countCodesByState, createBatch, findBatch, findCodeBySerial, listBatches, listCodes } from './batch-store.ts'
+import { CODE_STATES, type CodeState } from './batch-schema.ts'
+import {
+  type Code,
+  countCodesByState,
+  createBatch,
+  findBatch,
+  findCodeBySerial,
+  listBatches,
+  listCodes,
+} from './batch-store.ts'
 import { activateCodes, MAX_VOID_LIST, voidRange, voidSerials } from './code-actions-store.ts'
-import { createDownloadLink, exportsHoldingCode, listDownloadLinks, listPrintExports, revokeDownloadLink } from './print-export-store.ts'
+import {
+  createDownloadLink,
+  exportsHoldingCode,
+  listDownloadLinks,
+  listPrintExports,
+  revokeDownloadLink,
+} from './print-export-store.ts'
 import { openPrintFile } from './print-job.ts'
 
 const actorOf = (s: SignedInStaff) => ({ staffId: s.staffId, label: s.email })
@@ -27,7 +48,12 @@ function parseState(v: string | undefined): CodeState | undefined {
 
 /** The admin console's batches: create (minted in the background), watch, print, activate, void. */
 export function createBatchRoutes(deps: AppDeps) {
-  function renderBatch(c: Context<AppEnv>, batchId: number, extra: { notice?: string; errors?: string[]; newLink?: string } = {}, status: 200 | 422 = 200) {
+  function renderBatch(
+    c: Context<AppEnv>,
+    batchId: number,
+    extra: { notice?: string; errors?: string[]; newLink?: string } = {},
+    status: 200 | 422 = 200,
+  ) {
     const s = c.get('staff')
     const batch = findBatch(s.bdb, batchId)
     if (!batch) return c.notFound()
@@ -56,29 +82,64 @@ export function createBatchRoutes(deps: AppDeps) {
     .get('/batches', requireRole('catalogue.read'), (c) => {
       const s = c.get('staff')
       const page = listBatches(s.bdb, Number(c.req.query('before')) || undefined)
-      return c.html(<BatchesPage staff={staffView(s)} batches={page.rows} nextBefore={page.nextBefore} canEdit={can(s.role, 'catalogue.write')} />)
+      return c.html(
+        <BatchesPage
+          staff={staffView(s)}
+          batches={page.rows}
+          nextBefore={page.nextBefore}
+          canEdit={can(s.role, 'catalogue.write')}
+        />,
+      )
     })
     .get('/batches/new', requireRole('catalogue.write'), (c) => {
       const s = c.get('staff')
-      return c.html(<NewBatchPage staff={staffView(s)} products={listProducts(s.bdb)} values={{ productId: c.req.query('product') }} />)
+      return c.html(
+        <NewBatchPage
+          staff={staffView(s)}
+          products={listProducts(s.bdb)}
+          values={{ productId: c.req.query('product') }}
+        />,
+      )
     })
     .post('/batches', requireRole('catalogue.write'), async (c) => {
       const s = c.get('staff')
       const body = (await c.req.parseBody()) as BatchFormValues
-      const fail = (errors: string[]) => c.html(<NewBatchPage staff={staffView(s)} products={listProducts(s.bdb)} values={body} errors={errors} />, 422)
+      const fail = (errors: string[]) =>
+        c.html(
+          <NewBatchPage staff={staffView(s)} products={listProducts(s.bdb)} values={body} errors={errors} />,
+          422,
+        )
       const parsed = BatchForm.safeParse(body)
       if (!parsed.success) return fail(issuesOf(parsed.error))
-      const outcome = createBatch(s.bdb, deps.keyring, actorOf(s), { ...parsed.data, lot: parsed.data.lot ?? null, producedOn: parsed.data.producedOn ?? null, expiresOn: parsed.data.expiresOn ?? null }, deps.clock.now())
+      const outcome = createBatch(
+        s.bdb,
+        deps.keyring,
+        actorOf(s),
+        {
+          ...parsed.data,
+          lot: parsed.data.lot ?? null,
+          producedOn: parsed.data.producedOn ?? null,
+          expiresOn: parsed.data.expiresOn ?? null,
+        },
+        deps.clock.now(),
+      )
       if (outcome.kind === 'product-not-found') return fail(['Choose one of your products.'])
-      if (outcome.kind === 'gs1-needs-gtin') return fail(['GS1 Digital Link needs a product with a GTIN. Add the GTIN to the product or choose short URLs.'])
-      if (outcome.kind === 'no-signing-key') return fail(['Your brand has no signing key yet. Ask the platform administrator.'])
+      if (outcome.kind === 'gs1-needs-gtin')
+        return fail([
+          'GS1 Digital Link needs a product with a GTIN. Add the GTIN to the product or choose short URLs.',
+        ])
+      if (outcome.kind === 'no-signing-key')
+        return fail(['Your brand has no signing key yet. Ask the platform administrator.'])
       deps.mintRunner.enqueue(outcome.batch.id)
       return c.redirect(`/admin/batches/${outcome.batch.id}`, 303)
     })
-    .get('/batches/:id{[0-9]+}', requireRole('catalogue.read'), (c) => renderBatch(c, Number(c.req.param('id'))))
+    .get('/batches/:id{[0-9]+}', requireRole('catalogue.read'), (c) =>
+      renderBatch(c, Number(c.req.param('id'))),
+    )
     .get('/batches/:id{[0-9]+}/progress', requireRole('catalogue.read'), (c) => {
       const batch = findBatch(c.get('staff').bdb, Number(c.req.param('id')))
       if (!batch) return c.notFound()
+      c.header('Vary', 'HX-Request')
       // Once minting ends the whole page changes (downloads, actions, codes): reload it.
       if (batch.status !== 'minting' && c.req.header('hx-request')) c.header('HX-Refresh', 'true')
       return c.html(<BatchProgress batch={batch} />)
@@ -91,7 +152,15 @@ export function createBatchRoutes(deps: AppDeps) {
       const state = parseState(c.req.query('state'))
       const page = listCodes(s.bdb, batchId, { afterSeq: Number(c.req.query('after')) || undefined, state })
       c.header('Vary', 'HX-Request')
-      return c.html(<CodesTable batchId={batchId} codes={page.rows} nextAfterSeq={page.nextAfterSeq} state={state} human={humanOf} />)
+      return c.html(
+        <CodesTable
+          batchId={batchId}
+          codes={page.rows}
+          nextAfterSeq={page.nextAfterSeq}
+          state={state}
+          human={humanOf}
+        />,
+      )
     })
     .post('/batches/:id{[0-9]+}/export', requireRole('print.download'), async (c) => {
       const s = c.get('staff')
@@ -101,11 +170,20 @@ export function createBatchRoutes(deps: AppDeps) {
       const parsed = ExportForm.safeParse(await c.req.parseBody())
       if (!parsed.success) return renderBatch(c, batchId, { errors: issuesOf(parsed.error) }, 422)
       const range = { from: parsed.data.from ?? 1, to: parsed.data.to ?? batch.quantity }
-      if (batch.status !== 'ready') return renderBatch(c, batchId, { errors: ['Print files can be made once minting is finished.'] }, 422)
+      if (batch.status !== 'ready')
+        return renderBatch(c, batchId, { errors: ['Print files can be made once minting is finished.'] }, 422)
       if (range.from > range.to || range.to > batch.quantity) {
         return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${batch.quantity}.`] }, 422)
       }
-      const file = openPrintFile(s.bdb, actorOf(s), batch, parsed.data.format, range, deps.config.publicBaseUrl, deps.clock.now())
+      const file = openPrintFile(
+        s.bdb,
+        actorOf(s),
+        batch,
+        parsed.data.format,
+        range,
+        deps.config.publicBaseUrl,
+        deps.clock.now(),
+      )
       return streamDownload(file)
     })
     .post('/batches/:id{[0-9]+}/activate', requireRole('catalogue.write'), async (c) => {
@@ -115,10 +193,18 @@ export function createBatchRoutes(deps: AppDeps) {
       if (!parsed.success) return renderBatch(c, batchId, { errors: issuesOf(parsed.error) }, 422)
       const outcome = activateCodes(s.bdb, actorOf(s), batchId, parsed.data, deps.clock.now())
       if (outcome.kind === 'not-found') return c.notFound()
-      if (outcome.kind === 'not-ready') return renderBatch(c, batchId, { errors: ['Codes can be activated once minting is finished.'] }, 422)
-      if (outcome.kind === 'bad-range') return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${outcome.quantity}.`] }, 422)
-      const skipped = outcome.skipped > 0 ? ` (${outcome.skipped} already activated, claimed or voided were left as they were)` : ''
-      return c.redirect(`/admin/batches/${batchId}?notice=${encodeURIComponent(`${outcome.count} codes activated${skipped}.`)}`, 303)
+      if (outcome.kind === 'not-ready')
+        return renderBatch(c, batchId, { errors: ['Codes can be activated once minting is finished.'] }, 422)
+      if (outcome.kind === 'bad-range')
+        return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${outcome.quantity}.`] }, 422)
+      const skipped =
+        outcome.skipped > 0
+          ? ` (${outcome.skipped} already activated, claimed or voided were left as they were)`
+          : ''
+      return c.redirect(
+        `/admin/batches/${batchId}?notice=${encodeURIComponent(`${outcome.count} codes activated${skipped}.`)}`,
+        303,
+      )
     })
     .post('/batches/:id{[0-9]+}/void', requireRole('catalogue.write'), async (c) => {
       const s = c.get('staff')
@@ -127,12 +213,33 @@ export function createBatchRoutes(deps: AppDeps) {
       const range = RangeForm.safeParse(body)
       const form = VoidForm.safeParse(body)
       if (!range.success || !form.success) {
-        return renderBatch(c, batchId, { errors: [...(range.error ? issuesOf(range.error) : []), ...(form.error ? issuesOf(form.error) : [])] }, 422)
+        return renderBatch(
+          c,
+          batchId,
+          {
+            errors: [
+              ...(range.error ? issuesOf(range.error) : []),
+              ...(form.error ? issuesOf(form.error) : []),
+            ],
+          },
+          422,
+        )
       }
-      const outcome = voidRange(s.bdb, actorOf(s), batchId, range.data, { reason: form.data.reason, note: form.data.note ?? null }, deps.clock.now())
+      const outcome = voidRange(
+        s.bdb,
+        actorOf(s),
+        batchId,
+        range.data,
+        { reason: form.data.reason, note: form.data.note ?? null },
+        deps.clock.now(),
+      )
       if (outcome.kind === 'not-found') return c.notFound()
-      if (outcome.kind === 'bad-range') return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${outcome.quantity}.`] }, 422)
-      return c.redirect(`/admin/batches/${batchId}?notice=${encodeURIComponent(`${outcome.count} codes voided (${outcome.alreadyVoided} were already void).`)}`, 303)
+      if (outcome.kind === 'bad-range')
+        return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${outcome.quantity}.`] }, 422)
+      return c.redirect(
+        `/admin/batches/${batchId}?notice=${encodeURIComponent(`${outcome.count} codes voided (${outcome.alreadyVoided} were already void).`)}`,
+        303,
+      )
     })
     .post('/batches/:id{[0-9]+}/links', requireRole('print.link'), async (c) => {
       const s = c.get('staff')
@@ -141,32 +248,44 @@ export function createBatchRoutes(deps: AppDeps) {
       if (!batch) return c.notFound()
       const parsed = LinkForm.safeParse(await c.req.parseBody())
       if (!parsed.success) return renderBatch(c, batchId, { errors: issuesOf(parsed.error) }, 422)
-      if (batch.status !== 'ready') return renderBatch(c, batchId, { errors: ['Links can be made once minting is finished.'] }, 422)
+      if (batch.status !== 'ready')
+        return renderBatch(c, batchId, { errors: ['Links can be made once minting is finished.'] }, 422)
       const { token } = createDownloadLink(s.bdb, actorOf(s), { batchId, ...parsed.data }, deps.clock.now())
-      return renderBatch(c, batchId, { notice: 'Link created.', newLink: `${deps.config.publicBaseUrl}/dl/${token}` })
+      return renderBatch(c, batchId, {
+        notice: 'Link created.',
+        newLink: `${deps.config.publicBaseUrl}/dl/${token}`,
+      })
     })
     .post('/links/:id{[0-9]+}/revoke', requireRole('print.link'), (c) => {
       const s = c.get('staff')
       const revoked = revokeDownloadLink(s.bdb, actorOf(s), Number(c.req.param('id')), deps.clock.now())
       const back = c.req.header('referer')?.match(/\/admin\/batches\/\d+/)?.[0] ?? '/admin/batches'
-      return c.redirect(`${back}?notice=${revoked ? 'Link%20revoked' : 'Link%20was%20already%20used%20or%20revoked'}`, 303)
+      return c.redirect(
+        `${back}?notice=${revoked ? 'Link%20revoked' : 'Link%20was%20already%20used%20or%20revoked'}`,
+        303,
+      )
     })
-    .get('/codes', requireRole('catalogue.read'), (c) => {
+    .get('/codes', requireRole('codes.lookup'), (c) => {
       const s = c.get('staff')
       const q = c.req.query('q')?.slice(0, 300)
       const result = q ? lookUp(deps, s, q) : undefined
-      return c.html(<CodesPage staff={staffView(s)} query={q} result={result} canVoid={can(s.role, 'catalogue.write')} />, result && result.kind !== 'found' ? 404 : 200)
+      return c.html(
+        <CodesPage staff={staffView(s)} query={q} result={result} canVoid={can(s.role, 'catalogue.write')} />,
+        result && result.kind !== 'found' ? 404 : 200,
+      )
     })
     .post('/codes/void', requireRole('catalogue.write'), async (c) => {
       const s = c.get('staff')
       const body = await c.req.parseBody()
       const form = VoidForm.safeParse(body)
-      const fail = (errors: string[]) => c.html(<CodesPage staff={staffView(s)} canVoid errors={errors} />, 422)
+      const fail = (errors: string[]) =>
+        c.html(<CodesPage staff={staffView(s)} canVoid errors={errors} />, 422)
       if (!form.success) return fail(issuesOf(form.error))
       const text = `${typeof body.codes === 'string' ? body.codes : ''}\n${body.file instanceof File ? await body.file.text() : ''}`
       const candidates = codeCandidates(text)
       if (candidates.length === 0) return fail(['Paste at least one code or upload a CSV with codes.'])
-      if (candidates.length > MAX_VOID_LIST) return fail([`At most ${MAX_VOID_LIST.toLocaleString('en')} codes at once; split the list.`])
+      if (candidates.length > MAX_VOID_LIST)
+        return fail([`At most ${MAX_VOID_LIST.toLocaleString('en')} codes at once; split the list.`])
       const serials: string[] = []
       const invalid: string[] = []
       for (const cand of candidates) {
@@ -174,7 +293,13 @@ export function createBatchRoutes(deps: AppDeps) {
         if (v.kind === 'valid' && v.brandId === s.brandId) serials.push(v.serial)
         else invalid.push(cand)
       }
-      const outcome = voidSerials(s.bdb, actorOf(s), serials, { reason: form.data.reason, note: form.data.note ?? null }, deps.clock.now())
+      const outcome = voidSerials(
+        s.bdb,
+        actorOf(s),
+        serials,
+        { reason: form.data.reason, note: form.data.note ?? null },
+        deps.clock.now(),
+      )
       if (outcome.kind !== 'voided') return fail(['Nothing was voided.'])
       const unknown = invalid.length + outcome.unknown.length
       const notice = `${outcome.count} codes voided, ${outcome.alreadyVoided} were already void${unknown > 0 ? `, ${unknown} lines were not codes of your brand (nothing done for them)` : ''}.`
@@ -196,12 +321,19 @@ function codeCandidates(text: string): string[] {
 function lookUp(deps: AppDeps, s: SignedInStaff, q: string): LookupResult {
   const v = deps.keyring.verify(tokenFromInput(q))
   if (v.kind === 'malformed') return { kind: 'not-genuine', reason: 'it is not in the format of our codes.' }
-  if (v.kind === 'bad-check') return { kind: 'not-genuine', reason: 'a character is wrong or two are swapped (check character).' }
-  if (v.kind !== 'valid') return { kind: 'not-genuine', reason: 'its signature does not match (forged or mistyped).' }
+  if (v.kind === 'bad-check')
+    return { kind: 'not-genuine', reason: 'a character is wrong or two are swapped (check character).' }
+  if (v.kind !== 'valid')
+    return { kind: 'not-genuine', reason: 'its signature does not match (forged or mistyped).' }
   if (v.brandId !== s.brandId) return { kind: 'not-found' }
   const code = findCodeBySerial(s.bdb, v.serial)
   if (!code) return { kind: 'not-found' }
-  return { kind: 'found', code, human: formatHuman(v.token), exports: exportsHoldingCode(s.bdb, code.batchId, code.seq) }
+  return {
+    kind: 'found',
+    code,
+    human: formatHuman(v.token),
+    exports: exportsHoldingCode(s.bdb, code.batchId, code.seq),
+  }
 }
 
 /** Streams a print file to the browser as a download, in constant memory. */

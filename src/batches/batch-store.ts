@@ -84,6 +84,7 @@ export function mintChunk(
   db: Db,
   keyring: Keyring,
   batchId: number,
+  now: number,
   chunkSize = MINT_CHUNK_SIZE,
 ): MintProgress {
   const insert = db.$client.prepare(
@@ -101,7 +102,7 @@ export function mintChunk(
     }
     const done = end === batch.quantity
     tx.update(batches)
-      .set({ mintedCount: end, ...(done ? { status: 'ready' as const, finishedAt: Date.now() } : {}) })
+      .set({ mintedCount: end, ...(done ? { status: 'ready' as const, finishedAt: now } : {}) })
       .where(eq(batches.id, batchId))
       .run()
     return { minted: end, quantity: batch.quantity, done }

@@ -36,7 +36,7 @@ export function createMintRunner(deps: {
       try {
         for (;;) {
           if (stopped) return
-          const progress = mintChunk(deps.db, deps.keyring, batchId)
+          const progress = mintChunk(deps.db, deps.keyring, batchId, deps.clock.now())
           if (progress.done) break
           await new Promise((resolve) => setImmediate(resolve))
         }

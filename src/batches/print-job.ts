@@ -27,7 +27,12 @@ export function openPrintFile(
   now: number,
   opts: { downloadLinkId?: number; onRow?: (seq: number) => void } = {},
 ): PrintFile {
-  const exportId = recordPrintExport(bdb, actor, { batchId: batch.id, format, range, downloadLinkId: opts.downloadLinkId }, now)
+  const exportId = recordPrintExport(
+    bdb,
+    actor,
+    { batchId: batch.id, format, range, downloadLinkId: opts.downloadLinkId },
+    now,
+  )
   const baseName = safeFileStem(`${batch.productSku}-batch${batch.id}${batch.lot ? `-${batch.lot}` : ''}`)
   const rows = printRows(bdb.db, batch, baseUrl, range)
   const stream = writePrintFile(format, opts.onRow ? observed(rows, opts.onRow) : rows, {

@@ -2,5 +2,5 @@
 export * from '../batches/batch-schema.ts'
 export * from '../codes/key-schema.ts'
 export * from '../products/product-schema.ts'
-export * from '../staff/staff-schema.ts'
 export * from '../scans/scan-schema.ts'
+export * from '../staff/staff-schema.ts'

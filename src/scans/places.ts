@@ -1,5 +1,10 @@
 import type { Places } from '../app-deps.ts'
-import { createRegionResolver, haversineKm, loadRegions, type ResolvedPlace } from '../channels/region-resolver.ts'
+import {
+  createRegionResolver,
+  haversineKm,
+  loadRegions,
+  type ResolvedPlace,
+} from '../channels/region-resolver.ts'
 
 /** Great-circle distance in km between two WGS-84 points. */
 export function greatCircleKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {

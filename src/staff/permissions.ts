@@ -5,6 +5,8 @@ export const PERMISSIONS = {
   'staff.manage': ['owner'],
   'audit.read': ['owner'],
   'catalogue.read': ['owner', 'operator', 'analyst'],
+  // Checking a suspect item in the field is part of a channel manager's work.
+  'codes.lookup': ['owner', 'operator', 'analyst', 'channel_manager'],
   'catalogue.write': ['owner', 'operator'],
   'print.download': ['owner', 'operator'],
   'print.link': ['owner'],

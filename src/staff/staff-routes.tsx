@@ -16,7 +16,11 @@ import {
   changeRole,
   findInvite,
   inviteStaff,
+  LOCKOUT_MS,
   listStaff,
+  MAX_FAILED_SIGN_INS,
+  normalizeEmail,
+  type SignInOutcome,
   signIn,
 } from './staff-store.ts'
 
@@ -32,6 +36,8 @@ export function staffView(s: SignedInStaff) {
 /** Sign-in, sign-out and invitation acceptance: the admin routes reachable without a session. */
 export function createStaffPublicRoutes(deps: StaffDeps) {
   const limiter = createRateLimiter({ limit: SIGN_IN_ATTEMPTS_PER_IP, windowMs: SIGN_IN_WINDOW_MS })
+  // Failures per email address, known or not, so that "locked" does not reveal who has an account.
+  const byEmail = createRateLimiter({ limit: MAX_FAILED_SIGN_INS, windowMs: LOCKOUT_MS })
   return new Hono<AppEnv>()
     .get('/sign-in', (c) => c.html(<SignInPage next={c.req.query('next')} />))
     .post('/sign-in', async (c) => {
@@ -49,7 +55,11 @@ export function createStaffPublicRoutes(deps: StaffDeps) {
           429,
         )
       }
-      const outcome = await signIn(deps.db, parsed.data, now)
+      const emailKey = normalizeEmail(parsed.data.email)
+      const emailLimit = byEmail.peek(emailKey, now)
+      const outcome: SignInOutcome = emailLimit.allowed
+        ? await signIn(deps.db, parsed.data, now)
+        : { kind: 'locked', until: now + emailLimit.retryAfterS * 1000 }
       if (outcome.kind === 'locked') {
         const minutes = Math.ceil((outcome.until - now) / 60_000)
         return c.html(
@@ -60,6 +70,8 @@ export function createStaffPublicRoutes(deps: StaffDeps) {
           429,
         )
       }
+      if (outcome.kind === 'invalid') byEmail.hit(emailKey, now)
+      else byEmail.reset(emailKey)
       if (outcome.kind === 'invalid') {
         return c.html(
           <SignInPage email={parsed.data.email} error="Wrong email or password." next={parsed.data.next} />,

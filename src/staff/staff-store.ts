@@ -43,7 +43,10 @@ export async function signIn(
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH)
     return { kind: 'invalid' }
   }
-  if (row.lockedUntil !== null && row.lockedUntil > now) return { kind: 'locked', until: row.lockedUntil }
+  if (row.lockedUntil !== null && row.lockedUntil > now) {
+    await verifyPassword(input.password, DUMMY_PASSWORD_HASH)
+    return { kind: 'locked', until: row.lockedUntil }
+  }
   if (!(await verifyPassword(input.password, row.passwordHash))) {
     const failures = row.failedLogins + 1
     const lockedUntil = failures >= MAX_FAILED_SIGN_INS ? now + LOCKOUT_MS : null

@@ -61,7 +61,7 @@ export function mintBatch(
   )
   if (created.kind !== 'created') throw new Error(`bench batch not created: ${created.kind}`)
   for (;;) {
-    const progress = mintChunk(fx.db, fx.keyring, created.batch.id)
+    const progress = mintChunk(fx.db, fx.keyring, created.batch.id, Date.now())
     onChunk?.(progress.minted)
     if (progress.done) return { batchId: created.batch.id }
   }

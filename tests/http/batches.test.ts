@@ -130,7 +130,7 @@ describe('watching a batch being minted', () => {
       t.clock.now(),
     )
     if (created.kind !== 'created') throw new Error(created.kind)
-    mintChunk(t.db, t.keyring, created.batch.id, 5)
+    mintChunk(t.db, t.keyring, created.batch.id, t.clock.now(), 5)
     return { ...setup, batchId: created.batch.id }
   }
 
@@ -153,7 +153,7 @@ describe('watching a batch being minted', () => {
 
   it('tells htmx to reload the page once the batch is ready', async () => {
     const { t, owner, batchId } = await batchHalfMinted()
-    while (!mintChunk(t.db, t.keyring, batchId).done) {}
+    while (!mintChunk(t.db, t.keyring, batchId, t.clock.now()).done) {}
     const htmx = await owner.get(`/admin/batches/${batchId}/progress`, { 'hx-request': 'true' })
     expect(htmx.headers.get('hx-refresh')).toBe('true')
     expect(await htmx.text()).not.toContain('hx-trigger')

@@ -91,7 +91,7 @@ describe('looking up a code in the console', () => {
     const res = await owner.get(lookUp(shortCodeUrl(PUBLIC_BASE_URL, token)))
     expect(res.status).toBe(404)
     const html = await res.text()
-    expect(html).toContain('not one of your brand')
+    expect(html).toContain('No code of your brand matches')
     for (const secret of ['SECRET-BLEND', 'Secret Espresso Blend', 'HIDDEN9', formatHuman(token)]) {
       expect(html).not.toContain(secret)
     }

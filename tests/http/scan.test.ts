@@ -23,7 +23,6 @@ import {
   insertProduct,
   postForm,
   request,
-  type TestApp,
 } from '../support/test-app.ts'
 
 const GUANGZHOU = { lat: 23.13, lon: 113.26 }
@@ -31,7 +30,7 @@ const SHANGHAI = { lat: 31.23, lon: 121.47 }
 
 /** A tiny stand-in for the region data: two boxes are enough to name a place. */
 const testPlaces: Places = {
-  resolvePlace: (lon, lat) =>
+  resolvePlace: (_lon, lat) =>
     lat < 26
       ? { code: 'CN-GD', zh: '广东 广州', en: 'Guangzhou, Guangdong' }
       : { code: 'CN-SH', zh: '上海', en: 'Shanghai' },

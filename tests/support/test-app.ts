@@ -177,7 +177,7 @@ export function insertBatch(
     t.clock.now(),
   )
   if (outcome.kind !== 'created') throw new Error(`insertBatch: ${outcome.kind}`)
-  while (!mintChunk(t.db, t.keyring, outcome.batch.id).done) {}
+  while (!mintChunk(t.db, t.keyring, outcome.batch.id, t.clock.now()).done) {}
   return t.db.select().from(batches).where(eq(batches.id, outcome.batch.id)).get()!
 }
 

@@ -7,7 +7,7 @@ export type StaffView = { name: string; email: string; role: StaffRole; brandNam
 const LINKS: { href: string; label: string; roles: StaffRole[] }[] = [
   { href: '/admin/products', label: 'Products', roles: ['owner', 'operator', 'analyst'] },
   { href: '/admin/batches', label: 'Batches', roles: ['owner', 'operator', 'analyst'] },
-  { href: '/admin/codes', label: 'Code lookup', roles: ['owner', 'operator', 'analyst'] },
+  { href: '/admin/codes', label: 'Code lookup', roles: ['owner', 'operator', 'analyst', 'channel_manager'] },
   { href: '/admin/staff', label: 'Staff', roles: ['owner'] },
   { href: '/admin/audit', label: 'Audit log', roles: ['owner'] },
 ]

@@ -34,9 +34,7 @@ export function CodesPage(props: {
         <button type="submit">Look up</button>
       </form>
       {r?.kind === 'not-genuine' ? <div class="errors">Not a genuine code: {r.reason}</div> : null}
-      {r?.kind === 'not-found' ? (
-        <div class="errors">This code is correctly signed but is not one of your brand's codes.</div>
-      ) : null}
+      {r?.kind === 'not-found' ? <div class="errors">No code of your brand matches this.</div> : null}
       {r?.kind === 'found' ? (
         <div class="card">
           <p class="mono">{r.human}</p>

@@ -1,7 +1,7 @@
 // Location is asked of the browser only after the consumer taps "share" (separate consent, PIPL).
 document.addEventListener('click', (event) => {
   const button = event.target instanceof Element ? event.target.closest('[data-geolocate]') : null
-  if (!button || !button.form) return
+  if (!button?.form) return
   event.preventDefault()
   const form = button.form
   const send = (fields) => {

@@ -1,0 +1,332 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { type CliIo, main as codegen } from '../../codegen/cli.ts'
+import { type BenchContext, formatCount, type Row, verdictFor } from './bench-row.ts'
+
+/** DESIGN.md, "Performance budgets": the scan landing page ≥ 0.7× the bare transaction route. */
+const MIN_SCAN_THROUGHPUT_RATIO = 0.7
+/** The same budget as a cost ratio (the table's "measured ÷ baseline cost"). */
+const MAX_SCAN_COST_RATIO = 1 / MIN_SCAN_THROUGHPUT_RATIO
+const CONNECTIONS = 10
+const PIPELINING = 1
+const WARM_UP_SECONDS = 2
+const DEFAULT_SECONDS = 10
+const MAX_SECONDS = 60
+/** Codes the scan page rotates over, so no one code's scan history dominates the judging queries. */
+const SCAN_CODES = 5_000
+const SERVER_START_TIMEOUT_MS = 30_000
+const SERVER_STOP_TIMEOUT_MS = 5_000
+/** The demo seed's batch of 20 activated codes. */
+const DEMO_BATCH_ID = 1
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+const HELLO_SERVER = fileURLToPath(new URL('./http-hello-server.ts', import.meta.url))
+const TX_SERVER = fileURLToPath(new URL('./http-tx-server.ts', import.meta.url))
+const APP_SERVER = join(REPO, 'src/server.ts')
+
+type Load = {
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+  errors: number
+  timeouts: number
+  non2xx: number
+}
+
+/**
+ * HTTP throughput with autocannon (10 connections, pipelining 1) against three servers, each in its
+ * own child process on a free loopback port, one at a time: bare Hono "hi", a bare SQLite
+ * read+insert+update transaction route, and the real app's scan landing page `GET /C/{token}` over
+ * 5,000 activated codes, every request a new device (no cookie).
+ */
+export async function run(ctx: BenchContext): Promise<Row[]> {
+  const seconds = secondsFromEnv()
+  const children = new Set<ChildProcess>()
+  // If the bench dies half-way (or run.ts exits on SIGINT), no server is left holding a port.
+  const killAll = () => {
+    for (const child of children) child.kill('SIGKILL')
+  }
+  process.once('exit', killAll)
+  try {
+    ctx.log('http: hello')
+    const hello = await withServer(children, startPrinting(HELLO_SERVER, []), (port) =>
+      measure(ctx, 'hello', port, ['/'], seconds),
+    )
+    ctx.log('http: bare transaction')
+    const itemPaths = Array.from({ length: SCAN_CODES }, (_, i) => `/t/${i + 1}`)
+    const tx = await withServer(
+      children,
+      startPrinting(TX_SERVER, [join(ctx.tmpDir, 'http-tx.db')]),
+      (port) => measure(ctx, 'bare transaction', port, itemPaths, seconds),
+    )
+    ctx.log('http: scan page')
+    const scan = await benchScanPage(ctx, children, seconds)
+    return rows(hello, tx, scan, seconds)
+  } finally {
+    killAll()
+    process.removeListener('exit', killAll)
+  }
+}
+
+function rows(hello: Load, tx: Load, scan: Load, seconds: number): Row[] {
+  const describe = (l: Load) => `${formatCount(l.rps)} req/s · p50 ${l.p50} ms · p99 ${l.p99} ms`
+  const load = `${CONNECTIONS} conn, ${seconds} s`
+  const txCost = hello.rps / tx.rps
+  const scanCost = tx.rps / scan.rps
+  const failures = scan.errors + scan.timeouts + scan.non2xx
+  const scanVerdict = failures === 0 && scan.requests > 0 ? verdictFor(scanCost, MAX_SCAN_COST_RATIO) : 'over'
+  return [
+    {
+      bench: 'http',
+      case: `hello: bare Hono "hi" (${load})`,
+      measured: describe(hello),
+      baseline: '—',
+      ratio: null,
+      target: '—',
+      verdict: '—',
+    },
+    {
+      bench: 'http',
+      case: `bare transaction: SELECT + INSERT + UPDATE per request vs hello (${load})`,
+      measured: describe(tx),
+      baseline: `${formatCount(hello.rps)} req/s`,
+      ratio: txCost,
+      target: `— (${(tx.rps / hello.rps).toFixed(2)}× hello req/s)`,
+      verdict: '—',
+    },
+    {
+      bench: 'http',
+      case: `scan page GET /C/{token}, ${formatCount(SCAN_CODES)} codes, new device each (${load})`,
+      measured:
+        `${describe(scan)} · ${(scan.rps / tx.rps).toFixed(2)}× req/s · ` +
+        `errors ${scan.errors}, timeouts ${scan.timeouts}, non-2xx ${scan.non2xx}`,
+      baseline: `${formatCount(tx.rps)} req/s (bare transaction)`,
+      ratio: scanCost,
+      target: `≤ ${MAX_SCAN_COST_RATIO.toFixed(2)}× (≥ ${MIN_SCAN_THROUGHPUT_RATIO}× req/s), 0 errors`,
+      verdict: scanVerdict,
+    },
+  ]
+}
+
+/** The real server over a fresh DATA_DIR with the demo seed and a 5,000-code activated batch. */
+async function benchScanPage(ctx: BenchContext, children: Set<ChildProcess>, seconds: number): Promise<Load> {
+  const dataDir = join(ctx.tmpDir, 'http-app')
+  mkdirSync(dataDir, { recursive: true })
+  const port = await freePort()
+  const baseUrl = `http://127.0.0.1:${port}`
+  const env = { DATA_DIR: dataDir, PUBLIC_BASE_URL: baseUrl, LOG_LEVEL: 'silent' }
+  const server = startReady(APP_SERVER, port, {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    PUBLIC_BASE_URL: baseUrl,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: '1',
+  })
+  return withServer(children, server, async () => {
+    // The CLI writes to the database the server has open: WAL lets both, as in production.
+    const demoPaths = await exportPaths(env, DEMO_BATCH_ID, join(ctx.tmpDir, 'http-demo.csv'))
+    if (demoPaths.length !== 20) throw new Error(`demo batch has ${demoPaths.length} codes, expected 20`)
+    const created = await cli(env, ['batch', '--product', 'DEMO-001', '--count', String(SCAN_CODES)])
+    const batchId = created.trim().split('\n').at(-1) ?? ''
+    await cli(env, ['activate', '--batch', batchId])
+    const paths = await exportPaths(env, Number(batchId), join(ctx.tmpDir, 'http-scan.csv'))
+    if (paths.length !== SCAN_CODES) throw new Error(`batch ${batchId} exported ${paths.length} codes`)
+    // One genuine scan answered 200 before the load, so a broken route fails loudly, not as a slow row.
+    for (const path of [demoPaths[0]!, paths[0]!]) {
+      const res = await fetch(`${baseUrl}${path}`)
+      if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}, expected 200`)
+    }
+    return measure(ctx, 'scan page', port, paths, seconds)
+  })
+}
+
+/** Runs the CLI core in this process; returns its stdout, throws with its stderr on failure. */
+async function cli(env: CliIo['env'], args: string[]): Promise<string> {
+  let out = ''
+  let err = ''
+  const io: CliIo = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env,
+  }
+  const status = await codegen(args, io)
+  if (status !== 0) throw new Error(`onecode-codegen ${args.join(' ')} exited ${status}: ${err.trim()}`)
+  return out
+}
+
+/** `export --format csv`, then the path of each row's URL (3rd column, `HTTP://HOST:PORT/C/<token>`). */
+async function exportPaths(env: CliIo['env'], batchId: number, file: string): Promise<string[]> {
+  await cli(env, ['export', '--batch', String(batchId), '--format', 'csv', '--out', file])
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/)
+  if (header?.split(',')[2] !== 'url') throw new Error(`unexpected CSV header "${header}"`)
+  return lines.map((line) => {
+    const url = line.split(',')[2] ?? ''
+    const path = url.replace(/^https?:\/\/[^/]+/i, '')
+    if (!/^\/C\/[0-9A-Z]+$/i.test(path)) throw new Error(`unexpected code URL "${url}"`)
+    return path
+  })
+}
+
+/** A warm-up run (discarded), then the measured run, both against 127.0.0.1:port. */
+async function measure(
+  ctx: BenchContext,
+  label: string,
+  port: number,
+  paths: string[],
+  seconds: number,
+): Promise<Load> {
+  await load(port, paths, WARM_UP_SECONDS, Math.floor(paths.length / (2 * CONNECTIONS)))
+  const r = await load(port, paths, seconds, 0)
+  const result: Load = {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+  }
+  ctx.log(
+    `http: ${label}: ${formatCount(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+      `${result.requests} requests, errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}`,
+  )
+  return result
+}
+
+/**
+ * One autocannon run. Each connection cycles through `paths` from its own offset (prebuilt request
+ * buffers, so the load generator spends nothing per request on building them), so the connections
+ * never hit the same item at the same moment; `shift` moves every offset (the warm-up uses one).
+ */
+function load(port: number, paths: string[], seconds: number, shift: number): Promise<autocannon.Result> {
+  let clientIndex = 0
+  const stride = Math.floor(paths.length / CONNECTIONS)
+  const rotated = (offset: number) =>
+    paths.map((_, i) => ({ method: 'GET' as const, path: paths[(i + offset) % paths.length]! }))
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    pipelining: PIPELINING,
+    duration: seconds,
+    // No cookie jar: every scan comes from a new device, as when many phones scan once each.
+    setupClient: (client) => {
+      client.setRequests(rotated(clientIndex++ * stride + shift))
+    },
+  })
+}
+
+type Starting = { child: ChildProcess; port: Promise<number> }
+
+/** Starts a server child, runs `work` against its port, and stops it whatever happens. */
+async function withServer<T>(
+  children: Set<ChildProcess>,
+  starting: Starting,
+  work: (port: number) => Promise<T>,
+): Promise<T> {
+  children.add(starting.child)
+  try {
+    return await work(await starting.port)
+  } finally {
+    await stop(starting.child)
+    children.delete(starting.child)
+  }
+}
+
+function spawnTsx(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/** A child that prints `listening <port>` once it serves on a port the OS chose. */
+function startPrinting(script: string, args: string[]): Starting {
+  const child = spawnTsx(script, args, process.env)
+  const port = new Promise<number>((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start: ${err}`)),
+      SERVER_START_TIMEOUT_MS,
+    )
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /listening (\d+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${script} exited ${code} before serving: ${err.trim()}`))
+    })
+  })
+  return { child, port }
+}
+
+/** A child serving on a port chosen beforehand (the app needs it in PUBLIC_BASE_URL); ready at /readyz. */
+function startReady(script: string, port: number, env: NodeJS.ProcessEnv): Starting {
+  const child = spawnTsx(script, [], env)
+  let err = ''
+  let exited: number | null | undefined
+  child.stdout?.resume()
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  child.once('exit', (code) => {
+    exited = code
+  })
+  const ready = async () => {
+    const deadline = performance.now() + SERVER_START_TIMEOUT_MS
+    while (performance.now() < deadline) {
+      if (exited !== undefined) throw new Error(`${script} exited ${exited} before ready: ${err.trim()}`)
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+      if (ok) return port
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`${script} not ready on port ${port} after ${SERVER_START_TIMEOUT_MS} ms: ${err.trim()}`)
+  }
+  return { child, port: ready() }
+}
+
+/** SIGTERM (the servers close gracefully), SIGKILL if it lingers. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+function secondsFromEnv(): number {
+  const raw = process.env.BENCH_HTTP_SECONDS
+  if (raw === undefined || raw === '') return DEFAULT_SECONDS
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SECONDS)
+    throw new Error(`BENCH_HTTP_SECONDS must be a whole number from 1 to ${MAX_SECONDS}, got "${raw}"`)
+  return n
+}

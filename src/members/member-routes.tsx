@@ -1,0 +1,337 @@
+import { randomBytes } from 'node:crypto'
+import { and, desc, eq } from 'drizzle-orm'
+import { type Context, Hono } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { z } from 'zod'
+import { AccountPage } from '../../views/member/account-page.tsx'
+import {
+  ClaimResult,
+  type ClaimResultKind,
+  SignInCodeForm,
+  SignInStartForm,
+} from '../../views/member/claim-fragments.tsx'
+import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
+import { type Lang, pickLang } from '../../views/scan/messages.ts'
+import type { AppDeps, AppEnv } from '../app-deps.ts'
+import { claimCode } from '../points/claim-store.ts'
+import { balanceOf } from '../points/ledger-store.ts'
+import { ledgerEntries, ledgerTransactions } from '../points/points-schema.ts'
+import { createRateLimiter } from '../rate-limit.ts'
+import { clientIp } from '../request-ip.ts'
+import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
+import { scans } from '../scans/scan-schema.ts'
+import { brands } from '../staff/staff-schema.ts'
+import { deriveKey } from '../staff/staff-session.ts'
+import { identifierOf, maskIdentifier, parseIdentity } from './member-identity.ts'
+import { outbox } from './member-schema.ts'
+import {
+  issueMemberSession,
+  MEMBER_SESSION_TTL_S,
+  memberCookieName,
+  readMemberSession,
+} from './member-session.ts'
+import { findMember, OTP_TTL_MS, startSignIn, verifySignIn } from './member-store.ts'
+import { CodeSendError, type CodeSender } from './senders/code-sender.ts'
+import { createOutboxSender } from './senders/outbox-sender.ts'
+
+/** Codes asked for per IP per hour (on top of the per-number limits in member-store). */
+export const OTP_STARTS_PER_IP_PER_HOUR = 20
+export const OTP_VERIFIES_PER_IP_PER_HOUR = 60
+
+const ClaimForm = z.object({ _csrf: z.string().max(100), key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
+const StartForm = ClaimForm.extend({ identifier: z.string().max(254) })
+const VerifyForm = StartForm.extend({ code: z.string().max(12), acceptTerms: z.string().optional() })
+
+/** A fresh idempotency key for one claim button (a page render). */
+export function newIdempotencyKey(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+type MemberDeps = AppDeps & { codeSender?: CodeSender }
+
+/**
+ * Claiming a scanned code's points, with sign-in by one-time code right on the scan page (the
+ * claim completes after sign-in without a rescan), and the member's account page.
+ */
+export function createMemberRoutes(deps: MemberDeps) {
+  const sessionKey = deriveKey(deps.masterKey, 'member session')
+  const otpKey = deriveKey(deps.masterKey, 'member otp')
+  const csrfKey = deriveKey(deps.masterKey, 'device csrf')
+  const starts = createRateLimiter({ limit: OTP_STARTS_PER_IP_PER_HOUR, windowMs: 3_600_000 })
+  const verifies = createRateLimiter({ limit: OTP_VERIFIES_PER_IP_PER_HOUR, windowMs: 3_600_000 })
+  // Without a configured sender, codes go to the development outbox (log + admin console).
+  const senderFor = (brandId: number): CodeSender =>
+    deps.codeSender ??
+    createOutboxSender({
+      record: (e) =>
+        deps.db
+          .insert(outbox)
+          .values({ brandId, channel: e.channel, recipient: e.to, text: e.text, createdAt: e.at })
+          .run(),
+      log: (line) => deps.logger.info(line),
+      clock: deps.clock,
+    })
+
+  const lang = (c: Context<AppEnv>): Lang =>
+    pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
+
+  /** The scan this device made, with its code and brand: claims start from a scan page. */
+  function scanOfDevice(c: Context<AppEnv>, scanId: number) {
+    const deviceId = getCookie(c, DEVICE_COOKIE_NAME) ?? ''
+    const row = deps.db
+      .select({
+        codeId: scans.codeId,
+        brandId: scans.brandId,
+        brandName: brands.name,
+        brandSlug: brands.slug,
+      })
+      .from(scans)
+      .innerJoin(brands, eq(brands.id, scans.brandId))
+      .where(and(eq(scans.id, scanId), eq(scans.deviceId, deviceId)))
+      .get()
+    return row && row.codeId !== null && row.brandId !== null
+      ? { ...row, codeId: row.codeId, brandId: row.brandId, deviceId }
+      : undefined
+  }
+
+  async function memberOf(c: Context<AppEnv>, brandId: number) {
+    const jwt = getCookie(c, memberCookieName(brandId))
+    const claims = jwt ? await readMemberSession(sessionKey, jwt, brandId, deps.clock.now()) : undefined
+    return claims ? findMember(deps.db, brandId, claims.memberId) : undefined
+  }
+
+  function fragment(
+    c: Context<AppEnv>,
+    body: unknown,
+    status: 200 | 403 | 404 | 409 | 422 | 429 | 503 = 200,
+  ) {
+    c.header('Vary', 'HX-Request')
+    c.header('Cache-Control', 'no-store')
+    return c.html(body as string, status)
+  }
+
+  function claimAndRender(
+    c: Context<AppEnv>,
+    scan: NonNullable<ReturnType<typeof scanOfDevice>>,
+    memberId: number,
+    key: string,
+  ) {
+    const outcome = claimCode(deps.db, {
+      brandId: scan.brandId,
+      codeId: scan.codeId,
+      memberId,
+      idempotencyKey: key,
+      now: deps.clock.now(),
+    })
+    const l = lang(c)
+    const result = (
+      kind: ClaimResultKind,
+      status: 200 | 409 | 422,
+      extra: { points?: number; balance?: number } = {},
+    ) => fragment(c, <ClaimResult lang={l} kind={kind} brandSlug={scan.brandSlug} {...extra} />, status)
+    switch (outcome.kind) {
+      case 'claimed':
+        return result('claimed', 200, { points: outcome.points, balance: outcome.balance })
+      case 'already-claimed':
+        return result(outcome.byYou ? 'already-yours' : 'already-claimed', 409)
+      case 'not-activated':
+      case 'voided':
+      case 'no-points':
+        return result(outcome.kind, 422)
+      case 'not-found':
+        return c.notFound()
+    }
+  }
+
+  async function parse<T extends z.ZodType>(c: Context<AppEnv>, schema: T, deviceId: string) {
+    const parsed = schema.safeParse(await c.req.parseBody())
+    if (!parsed.success) return undefined
+    const data = parsed.data as { _csrf: string }
+    return isValidDeviceCsrf(csrfKey, deviceId, data._csrf) ? (parsed.data as z.infer<T>) : undefined
+  }
+
+  const context = (c: Context<AppEnv>, scanId: number, form: { _csrf: string; key: string }) => ({
+    lang: lang(c),
+    scanId,
+    csrf: form._csrf,
+    idempotencyKey: form.key,
+  })
+
+  return new Hono<AppEnv>()
+    .post('/scans/:id{[0-9]+}/claim', async (c) => {
+      const scanId = Number(c.req.param('id'))
+      const scan = scanOfDevice(c, scanId)
+      if (!scan) return c.notFound()
+      const form = await parse(c, ClaimForm, scan.deviceId)
+      if (!form) return c.text('This page has expired. Scan the code again.', 403)
+      const member = await memberOf(c, scan.brandId)
+      if (!member) return fragment(c, <SignInStartForm {...context(c, scanId, form)} />)
+      return claimAndRender(c, scan, member.id, form.key)
+    })
+    .post('/scans/:id{[0-9]+}/sign-in', async (c) => {
+      const scanId = Number(c.req.param('id'))
+      const scan = scanOfDevice(c, scanId)
+      if (!scan) return c.notFound()
+      const form = await parse(c, StartForm, scan.deviceId)
+      if (!form) return c.text('This page has expired. Scan the code again.', 403)
+      const ctx = context(c, scanId, form)
+      const t = MEMBER_MESSAGES[ctx.lang]
+      const identity = parseIdentity(form.identifier)
+      if (!identity)
+        return fragment(
+          c,
+          <SignInStartForm {...ctx} identifier={form.identifier} error={t.badIdentifier} />,
+          422,
+        )
+      const now = deps.clock.now()
+      const ipLimit = starts.hit(clientIp(c), now)
+      if (!ipLimit.allowed) {
+        c.header('Retry-After', String(ipLimit.retryAfterS))
+        return fragment(c, <SignInStartForm {...ctx} identifier={form.identifier} error={t.tooMany} />, 429)
+      }
+      const started = startSignIn(deps.db, otpKey, scan.brandId, identity, now)
+      if (started.kind === 'wait') {
+        c.header('Retry-After', String(started.retryAfterS))
+        return fragment(
+          c,
+          <SignInStartForm {...ctx} identifier={form.identifier} error={t.wait(started.retryAfterS)} />,
+          429,
+        )
+      }
+      const to = identifierOf(identity)
+      try {
+        await senderFor(scan.brandId).send({
+          channel: identity.channel,
+          to,
+          brandName: scan.brandName,
+          code: started.code,
+          lang: ctx.lang,
+          ttlMinutes: OTP_TTL_MS / 60_000,
+        })
+      } catch (err) {
+        if (!(err instanceof CodeSendError)) throw err
+        deps.logger.warn({ err: err.message }, 'one-time code not sent')
+        return fragment(
+          c,
+          <SignInStartForm {...ctx} identifier={form.identifier} error={t.sendFailed} />,
+          503,
+        )
+      }
+      return fragment(
+        c,
+        <SignInCodeForm
+          {...ctx}
+          identifier={to}
+          maskedTo={maskIdentifier(to)}
+          isNewMember={started.isNewMember}
+        />,
+      )
+    })
+    .post('/scans/:id{[0-9]+}/verify', async (c) => {
+      const scanId = Number(c.req.param('id'))
+      const scan = scanOfDevice(c, scanId)
+      if (!scan) return c.notFound()
+      const form = await parse(c, VerifyForm, scan.deviceId)
+      if (!form) return c.text('This page has expired. Scan the code again.', 403)
+      const ctx = context(c, scanId, form)
+      const t = MEMBER_MESSAGES[ctx.lang]
+      const identity = parseIdentity(form.identifier)
+      if (!identity) return fragment(c, <SignInStartForm {...ctx} error={t.badIdentifier} />, 422)
+      const now = deps.clock.now()
+      if (!verifies.hit(clientIp(c), now).allowed)
+        return fragment(c, <SignInStartForm {...ctx} error={t.tooMany} />, 429)
+      const to = identifierOf(identity)
+      const again = (error: string, isNewMember: boolean, status: 422 | 429) =>
+        fragment(
+          c,
+          <SignInCodeForm
+            {...ctx}
+            identifier={to}
+            maskedTo={maskIdentifier(to)}
+            isNewMember={isNewMember}
+            error={error}
+          />,
+          status,
+        )
+      const outcome = verifySignIn(
+        deps.db,
+        otpKey,
+        scan.brandId,
+        identity,
+        { code: form.code, acceptTerms: form.acceptTerms === 'yes' },
+        now,
+      )
+      if (outcome.kind === 'wrong-code') return again(t.wrongCode(outcome.attemptsLeft), false, 422)
+      if (outcome.kind === 'terms-required') return again(t.termsRequired, true, 422)
+      if (outcome.kind === 'expired')
+        return fragment(c, <SignInStartForm {...ctx} identifier={to} error={t.expired} />, 422)
+      const jwt = await issueMemberSession(
+        sessionKey,
+        { memberId: outcome.member.id, brandId: scan.brandId },
+        now,
+      )
+      setCookie(c, memberCookieName(scan.brandId), jwt, {
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: deps.config.cookieSecure,
+        path: '/',
+        maxAge: MEMBER_SESSION_TTL_S,
+      })
+      return claimAndRender(c, scan, outcome.member.id, form.key)
+    })
+    .get('/me/:brand{[a-z0-9-]{3,40}}', async (c) => {
+      const l = lang(c)
+      const brand = deps.db
+        .select()
+        .from(brands)
+        .where(eq(brands.slug, c.req.param('brand')))
+        .get()
+      const member = brand ? await memberOf(c, brand.id) : undefined
+      if (!brand || !member) {
+        return c.html(
+          <AccountPage
+            lang={l}
+            brandName={brand?.name ?? ''}
+            brandSlug={c.req.param('brand')}
+            maskedIdentity={MEMBER_MESSAGES[l].signInFirst}
+            balance={0}
+            history={[]}
+          />,
+          401,
+        )
+      }
+      const history = deps.db
+        .select({
+          at: ledgerEntries.createdAt,
+          kind: ledgerTransactions.kind,
+          memo: ledgerTransactions.memo,
+          amount: ledgerEntries.amount,
+        })
+        .from(ledgerEntries)
+        .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
+        .where(and(eq(ledgerEntries.brandId, brand.id), eq(ledgerEntries.memberId, member.id)))
+        .orderBy(desc(ledgerEntries.id))
+        .limit(50)
+        .all()
+      c.header('Cache-Control', 'no-store')
+      return c.html(
+        <AccountPage
+          lang={l}
+          brandName={brand.name}
+          brandSlug={brand.slug}
+          maskedIdentity={maskIdentifier(member.phone ?? member.email ?? '')}
+          balance={balanceOf(deps.db, brand.id, member.id)}
+          history={history}
+        />,
+      )
+    })
+    .post('/me/:brand{[a-z0-9-]{3,40}}/sign-out', (c) => {
+      const brand = deps.db
+        .select()
+        .from(brands)
+        .where(eq(brands.slug, c.req.param('brand')))
+        .get()
+      if (brand) deleteCookie(c, memberCookieName(brand.id), { path: '/' })
+      return c.redirect(`/me/${c.req.param('brand')}`, 303)
+    })
+}

@@ -1,0 +1,165 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import type { Db, DbLike } from '../db/index.ts'
+import { type Identity, identifierOf } from './member-identity.ts'
+import { memberConsents, members, otpChallenges } from './member-schema.ts'
+
+export const OTP_TTL_MS = 10 * 60_000
+export const OTP_MAX_ATTEMPTS = 5
+export const OTP_RESEND_AFTER_MS = 60_000
+export const OTP_MAX_SENDS_PER_HOUR = 5
+export const TERMS_VERSION = '2026-11'
+export const PRIVACY_VERSION = '2026-11'
+
+export type Member = typeof members.$inferSelect
+
+export function findMemberByIdentity(db: DbLike, brandId: number, identity: Identity): Member | undefined {
+  const where =
+    identity.channel === 'sms'
+      ? and(eq(members.brandId, brandId), eq(members.phone, identity.phone))
+      : and(eq(members.brandId, brandId), eq(members.email, identity.email))
+  return db
+    .select()
+    .from(members)
+    .where(and(where, isNull(members.deletedAt)))
+    .get()
+}
+
+export function findMember(db: Db, brandId: number, memberId: number): Member | undefined {
+  return db
+    .select()
+    .from(members)
+    .where(and(eq(members.id, memberId), eq(members.brandId, brandId), isNull(members.deletedAt)))
+    .get()
+}
+
+function hashCode(key: Uint8Array, challengeScope: string, code: string): string {
+  return createHmac('sha256', key).update(`${challengeScope}:${code}`).digest('base64url')
+}
+
+export type StartOutcome =
+  | { kind: 'sent'; code: string; challengeId: number; isNewMember: boolean }
+  | { kind: 'wait'; retryAfterS: number }
+
+/**
+ * Starts a sign-in: makes a 6-digit code (10 minutes, single use), storing only its keyed hash.
+ * A new code for the same number is allowed once a minute and five times an hour.
+ */
+export function startSignIn(
+  db: Db,
+  otpKey: Uint8Array,
+  brandId: number,
+  identity: Identity,
+  now: number,
+): StartOutcome {
+  const identifier = identifierOf(identity)
+  const recent = db
+    .select({ createdAt: otpChallenges.createdAt })
+    .from(otpChallenges)
+    .where(
+      and(
+        eq(otpChallenges.brandId, brandId),
+        eq(otpChallenges.identifier, identifier),
+        gt(otpChallenges.createdAt, now - 3_600_000),
+      ),
+    )
+    .orderBy(desc(otpChallenges.createdAt))
+    .all()
+  const last = recent[0]
+  if (last && last.createdAt > now - OTP_RESEND_AFTER_MS) {
+    return { kind: 'wait', retryAfterS: Math.ceil((last.createdAt + OTP_RESEND_AFTER_MS - now) / 1000) }
+  }
+  if (recent.length >= OTP_MAX_SENDS_PER_HOUR) {
+    const oldest = recent[recent.length - 1]!
+    return { kind: 'wait', retryAfterS: Math.ceil((oldest.createdAt + 3_600_000 - now) / 1000) }
+  }
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
+  const row = db
+    .insert(otpChallenges)
+    .values({
+      brandId,
+      channel: identity.channel,
+      identifier,
+      codeHash: hashCode(otpKey, `${brandId}:${identifier}`, code),
+      expiresAt: now + OTP_TTL_MS,
+      createdAt: now,
+    })
+    .returning({ id: otpChallenges.id })
+    .get()
+  return {
+    kind: 'sent',
+    code,
+    challengeId: row.id,
+    isNewMember: !findMemberByIdentity(db, brandId, identity),
+  }
+}
+
+export type VerifyOutcome =
+  | { kind: 'signed-in'; member: Member; created: boolean }
+  | { kind: 'wrong-code'; attemptsLeft: number }
+  | { kind: 'expired' }
+  | { kind: 'terms-required' }
+
+/**
+ * Checks a code against the newest open challenge of this identity. Five wrong tries use the
+ * challenge up (a new code is needed); a right code works once. A new member must accept the terms
+ * and the privacy notice, recorded with their versions.
+ */
+export function verifySignIn(
+  db: Db,
+  otpKey: Uint8Array,
+  brandId: number,
+  identity: Identity,
+  input: { code: string; acceptTerms: boolean },
+  now: number,
+): VerifyOutcome {
+  const identifier = identifierOf(identity)
+  return db.transaction((tx): VerifyOutcome => {
+    const challenge = tx
+      .select()
+      .from(otpChallenges)
+      .where(
+        and(
+          eq(otpChallenges.brandId, brandId),
+          eq(otpChallenges.identifier, identifier),
+          isNull(otpChallenges.usedAt),
+        ),
+      )
+      .orderBy(desc(otpChallenges.id))
+      .limit(1)
+      .get()
+    if (!challenge || challenge.expiresAt <= now || challenge.attempts >= OTP_MAX_ATTEMPTS)
+      return { kind: 'expired' }
+    const expected = Buffer.from(challenge.codeHash)
+    const given = Buffer.from(hashCode(otpKey, `${brandId}:${identifier}`, input.code.trim()))
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      tx.update(otpChallenges)
+        .set({ attempts: sql`${otpChallenges.attempts} + 1` })
+        .where(eq(otpChallenges.id, challenge.id))
+        .run()
+      const left = OTP_MAX_ATTEMPTS - challenge.attempts - 1
+      return left > 0 ? { kind: 'wrong-code', attemptsLeft: left } : { kind: 'expired' }
+    }
+    const existing = findMemberByIdentity(tx, brandId, identity)
+    if (!existing && !input.acceptTerms) return { kind: 'terms-required' }
+    tx.update(otpChallenges).set({ usedAt: now }).where(eq(otpChallenges.id, challenge.id)).run()
+    if (existing) return { kind: 'signed-in', member: existing, created: false }
+    const member = tx
+      .insert(members)
+      .values({
+        brandId,
+        phone: identity.channel === 'sms' ? identity.phone : null,
+        email: identity.channel === 'email' ? identity.email : null,
+        createdAt: now,
+      })
+      .returning()
+      .get()
+    tx.insert(memberConsents)
+      .values([
+        { brandId, memberId: member.id, kind: 'terms', version: TERMS_VERSION, granted: true, at: now },
+        { brandId, memberId: member.id, kind: 'privacy', version: PRIVACY_VERSION, granted: true, at: now },
+      ])
+      .run()
+    return { kind: 'signed-in', member, created: true }
+  })
+}

@@ -1,0 +1,109 @@
+import type BetterSqlite3 from 'better-sqlite3'
+import { and, eq, sql } from 'drizzle-orm'
+import type { DbLike } from '../db/index.ts'
+import { type LedgerKind, ledgerEntries, ledgerTransactions } from './points-schema.ts'
+
+export const BRAND_ACCOUNTS = {
+  issued: 'brand:issued',
+  redeemed: 'brand:redeemed',
+  expired: 'brand:expired',
+  adjusted: 'brand:adjusted',
+} as const
+export const MEMBER_ACCOUNT = 'member'
+
+export type Entry = { account: string; memberId?: number | null; amount: number }
+
+/**
+ * Posts one balanced transaction. Entries must sum to zero and be whole numbers: a violation is a
+ * bug in the caller, so it throws (and the surrounding transaction rolls back).
+ *
+ * @example
+ * postTransaction(tx, brandId, { kind: 'claim', memo: 'code 42', entries: [
+ *   { account: 'member', memberId, amount: 10 }, { account: 'brand:issued', amount: -10 }] }, now)
+ */
+export function postTransaction(
+  tx: DbLike,
+  brandId: number,
+  input: { kind: LedgerKind; memo: string; entries: Entry[] },
+  now: number,
+): number {
+  const sum = input.entries.reduce((s, e) => s + e.amount, 0)
+  if (sum !== 0 || input.entries.some((e) => !Number.isSafeInteger(e.amount)) || input.entries.length < 2) {
+    throw new Error(`unbalanced ledger transaction (${input.kind}): entries sum to ${sum}`)
+  }
+  const { id } = tx
+    .insert(ledgerTransactions)
+    .values({ brandId, kind: input.kind, memo: input.memo, createdAt: now })
+    .returning({ id: ledgerTransactions.id })
+    .get()
+  tx.insert(ledgerEntries)
+    .values(
+      input.entries.map((e) => ({
+        txId: id,
+        brandId,
+        account: e.account,
+        memberId: e.memberId ?? null,
+        amount: e.amount,
+        createdAt: now,
+      })),
+    )
+    .run()
+  return id
+}
+
+/** A member's balance: the sum of their ledger lines. */
+export function balanceOf(db: DbLike, brandId: number, memberId: number): number {
+  return db
+    .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.brandId, brandId), eq(ledgerEntries.memberId, memberId)))
+    .get()!.total
+}
+
+export type LedgerProblem = { rule: string; detail: string }
+
+/**
+ * The ledger's invariants, checked over a whole database: every transaction sums to zero, no
+ * member balance is negative, and no code was claimed twice. `npm run check:ledger` runs it.
+ */
+export function checkLedger(c: BetterSqlite3.Database): LedgerProblem[] {
+  const problems: LedgerProblem[] = []
+  for (const r of c
+    .prepare(
+      'SELECT tx_id AS tx, sum(amount) AS s FROM ledger_entries GROUP BY tx_id HAVING sum(amount) <> 0',
+    )
+    .all() as { tx: number; s: number }[]) {
+    problems.push({ rule: 'zero-sum', detail: `transaction ${r.tx} sums to ${r.s}` })
+  }
+  for (const r of c
+    .prepare(
+      'SELECT t.id AS tx FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.tx_id = t.id GROUP BY t.id HAVING count(e.id) < 2',
+    )
+    .all() as { tx: number }[]) {
+    problems.push({ rule: 'double-entry', detail: `transaction ${r.tx} has fewer than two entries` })
+  }
+  for (const r of c
+    .prepare(
+      'SELECT brand_id AS b, member_id AS m, sum(amount) AS s FROM ledger_entries WHERE member_id IS NOT NULL GROUP BY brand_id, member_id HAVING sum(amount) < 0',
+    )
+    .all() as { b: number; m: number; s: number }[]) {
+    problems.push({ rule: 'no-negative-balance', detail: `member ${r.m} of brand ${r.b} has ${r.s}` })
+  }
+  for (const r of c
+    .prepare('SELECT code_id AS code, count(*) AS n FROM claims GROUP BY code_id HAVING count(*) > 1')
+    .all() as {
+    code: number
+    n: number
+  }[]) {
+    problems.push({ rule: 'one-claim-per-code', detail: `code ${r.code} claimed ${r.n} times` })
+  }
+  for (const r of c
+    .prepare(
+      `SELECT cl.id AS claim FROM claims cl JOIN ledger_entries e ON e.tx_id = cl.tx_id AND e.member_id = cl.member_id
+       GROUP BY cl.id HAVING sum(e.amount) <> max(cl.points)`,
+    )
+    .all() as { claim: number }[]) {
+    problems.push({ rule: 'claim-matches-ledger', detail: `claim ${r.claim} credits a different amount` })
+  }
+  return problems
+}

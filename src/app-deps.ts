@@ -5,6 +5,7 @@ import type { Keyring } from './codes/keyring.ts'
 import type { Config } from './config.ts'
 import type { BrandDb } from './db/brand-scope.ts'
 import type { Db } from './db/index.ts'
+import type { CodeSender } from './members/senders/code-sender.ts'
 import type { PlaceResolver } from './scans/scan-store.ts'
 import type { StaffRole } from './staff/staff-schema.ts'
 
@@ -19,6 +20,8 @@ export type AppDeps = {
   mintRunner: MintRunner
   /** Offline place lookup for scans; defaults to the shipped region data. */
   places?: Places
+  /** Sends sign-in codes; without one they go to the development outbox (log + console). */
+  codeSender?: CodeSender
 }
 
 export type Places = {

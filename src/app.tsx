@@ -11,6 +11,7 @@ import type { AppDeps, AppEnv } from './app-deps.ts'
 import { createBatchRoutes } from './batches/batch-routes.tsx'
 import { createPrinterRoutes } from './batches/printer-routes.tsx'
 import { isDatabaseUsable } from './db/index.ts'
+import { createMemberRoutes } from './members/member-routes.tsx'
 import { createProductRoutes } from './products/product-routes.tsx'
 import { defaultPlaces } from './scans/places.ts'
 import { createScanRoutes } from './scans/scan-routes.tsx'
@@ -41,6 +42,8 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestId())
   app.use(async (c, next) => {
+    // At the production level (warn) this line is never written: skip the timing and the object.
+    if (!deps.logger.isLevelEnabled('info')) return next()
     const started = performance.now()
     await next()
     deps.logger.info(
@@ -99,6 +102,7 @@ export function createApp(deps: AppDeps) {
   app.get('/', (c) => c.redirect('/admin', 303))
 
   app.route('/', createScanRoutes({ ...deps, ...(deps.places ?? defaultPlaces()) }))
+  app.route('/', createMemberRoutes(deps))
   app.route('/', createPrinterRoutes(deps))
   app.route('/admin', createStaffPublicRoutes(staffDeps))
   const admin = new Hono<AppEnv>()

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { z } from 'zod'
+import { type SenderFromEnv, senderFromEnv } from './members/senders/sender-config.ts'
 
 /**
  * Everything the process reads from its environment, parsed once. Only this file reads `process.env`.
@@ -36,6 +37,8 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   cookieSecure: boolean
   locationRetentionMs: number
+  /** Builds the one-time-code sender; `undefined` means the development outbox (the default). */
+  codeSender: ((log: (line: string) => void) => SenderFromEnv) | undefined
 }
 
 export class ConfigError extends Error {}
@@ -47,6 +50,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const e = parsed.data
+  const mode = env.CODE_SENDER ?? 'outbox'
+  // Sender variables are checked now, so a bad SMTP or SMS setting stops the start with the rest.
+  const probe = senderFromEnv(env, { record: () => {}, log: () => {} })
+  if (probe.kind === 'invalid') throw new ConfigError(probe.error)
   const dataDir = path.resolve(e.DATA_DIR)
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   return {
@@ -61,5 +68,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),
     locationRetentionMs: e.LOCATION_RETENTION_DAYS * 24 * 3_600_000,
+    codeSender: mode === 'outbox' ? undefined : (log) => senderFromEnv(env, { record: () => {}, log }),
   }
 }

@@ -40,7 +40,10 @@ async function main() {
   retention()
   const retentionTimer = setInterval(retention, RETENTION_JOB_INTERVAL_MS)
   retentionTimer.unref()
-  const app = createApp({ db, config, clock, keyring, masterKey, logger, mintRunner })
+  const built = config.codeSender?.((line) => logger.info(line))
+  const codeSender = built?.kind === 'ok' ? built.sender : undefined
+  if (built?.kind === 'ok') logger.info(built.summary)
+  const app = createApp({ db, config, clock, keyring, masterKey, logger, mintRunner, codeSender })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { port: info.port, host: config.host, dataDir: config.dataDir },

@@ -47,13 +47,11 @@ export function newIdempotencyKey(): string {
   return randomBytes(16).toString('base64url')
 }
 
-type MemberDeps = AppDeps & { codeSender?: CodeSender }
-
 /**
  * Claiming a scanned code's points, with sign-in by one-time code right on the scan page (the
  * claim completes after sign-in without a rescan), and the member's account page.
  */
-export function createMemberRoutes(deps: MemberDeps) {
+export function createMemberRoutes(deps: AppDeps) {
   const sessionKey = deriveKey(deps.masterKey, 'member session')
   const otpKey = deriveKey(deps.masterKey, 'member otp')
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')

@@ -17,6 +17,7 @@ import { recordAudit } from '../src/staff/audit-store.ts'
 import { BRAND_SLUG, createBrand } from '../src/staff/brand-setup.ts'
 import { generatePassword, hashPassword } from '../src/staff/password.ts'
 import { brands } from '../src/staff/staff-schema.ts'
+import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './backup-command.ts'
 import { createProgress, type ProgressOut } from './progress.ts'
 
 export type CliIo = { stdout: ProgressOut; stderr: ProgressOut; env: Record<string, string | undefined> }
@@ -35,6 +36,8 @@ Commands:
   activate  activate a batch or a range of it (warehouse-out)
   brand     create or list brands (platform admin)
   key       rotate a brand's signing key (platform admin)
+  backup    copy the database to a file while the server runs
+  restore   restore a checked backup into DATA_DIR
 
 Run 'onecode-codegen <command> --help' for a command's options.
 Reads DATA_DIR (default ./data) like the server.`,
@@ -61,6 +64,8 @@ password once.`,
   key: `Usage: onecode-codegen key rotate --brand SLUG
 
 Makes a new signing key for the brand's new batches; codes already printed keep verifying.`,
+  backup: BACKUP_HELP,
+  restore: RESTORE_HELP,
 }
 
 /**
@@ -94,6 +99,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await brandCommand(rest, io)
       case 'key':
         return await keyCommand(rest, io)
+      case 'backup':
+        return await backupCommand(rest, io)
+      case 'restore':
+        return await restoreCommand(rest, io)
       default:
         throw new UsageError(`unknown command "${command}"; try --help`)
     }

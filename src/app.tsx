@@ -121,6 +121,10 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     // Middleware answers such as csrf()'s 403 arrive as HTTPExceptions: they are answers, not bugs.
     if (err instanceof HTTPException) return err.getResponse()
+    // A body that says multipart/form-data but is not (c.req.parseBody() throws): bad input, not a bug.
+    if (err instanceof TypeError && err.message.startsWith('Failed to parse body')) {
+      return c.text('The form data could not be read. Reload the page and try again.', 400)
+    }
     const reqId = c.get('requestId')
     deps.logger.error({ err, reqId, path: c.req.path }, 'unhandled error')
     return c.html(

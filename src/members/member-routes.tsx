@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { and, desc, eq } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
@@ -41,11 +40,6 @@ export const OTP_VERIFIES_PER_IP_PER_HOUR = 60
 const ClaimForm = z.object({ _csrf: z.string().max(100), key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
 const StartForm = ClaimForm.extend({ identifier: z.string().max(254) })
 const VerifyForm = StartForm.extend({ code: z.string().max(12), acceptTerms: z.string().optional() })
-
-/** A fresh idempotency key for one claim button (a page render). */
-export function newIdempotencyKey(): string {
-  return randomBytes(16).toString('base64url')
-}
 
 /**
  * Claiming a scanned code's points, with sign-in by one-time code right on the scan page (the

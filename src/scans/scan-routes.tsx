@@ -17,16 +17,17 @@ import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { normalizeCodeInput } from '../codes/crockford.ts'
 import { parseDigitalLinkParts } from '../codes/gs1.ts'
 import { parseToken } from '../codes/token.ts'
+import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { truncateIp } from './ip-prefix.ts'
 import {
+  createScanRecorder,
   type PlaceResolver,
   recordDeclined,
   recordForgedScan,
   recordLocation,
-  recordScan,
 } from './scan-store.ts'
 
 export const DEVICE_COOKIE = 'oc_dev'
@@ -74,6 +75,7 @@ export function createScanRoutes(deps: ScanDeps) {
     windowMs: FAILED_CHECKS_WINDOW_MS,
   })
   let alertWindow = { start: 0, count: 0, alerted: false }
+  const recordScan = createScanRecorder(deps.db)
 
   const csrfFor = (deviceId: string) =>
     createHmac('sha256', csrfKey).update(`dev:${deviceId}`).digest('base64url')
@@ -150,15 +152,14 @@ export function createScanRoutes(deps: ScanDeps) {
     return c.html(<NotGenuinePage lang={l} switchHref={switchHref(c, l)} />, 404)
   }
 
-  function scan(c: Context<AppEnv>, token: string, expectGtin?: string) {
+  async function scan(c: Context<AppEnv>, token: string, expectGtin?: string) {
     const deviceId = device(c)
     const l = lang(c)
     const blocked = limited(c, deviceId, l)
     if (blocked) return blocked
     const verdict = deps.keyring.verify(token)
     if (verdict.kind !== 'valid') return notGenuine(c, token, deviceId, l)
-    const outcome = recordScan(
-      deps.db,
+    const outcome = await recordScan(
       { brandId: verdict.brandId, serial: verdict.serial },
       context(c, deviceId),
     )
@@ -174,6 +175,7 @@ export function createScanRoutes(deps: ScanDeps) {
         verdict={outcome.verdict}
         scanId={outcome.scanId}
         csrf={csrfFor(deviceId)}
+        claimKey={newIdempotencyKey()}
       />,
     )
   }

@@ -1,6 +1,7 @@
 import type { ScannedCode } from '../../src/scans/scan-store.ts'
 import type { Verdict } from '../../src/scans/verdict.ts'
 import { Layout } from '../layout.tsx'
+import { ClaimBox, ClaimResult } from '../member/claim-fragments.tsx'
 import { type Lang, MESSAGES, type Messages } from './messages.ts'
 
 const SCAN_JS = '/static/scan.js'
@@ -83,6 +84,8 @@ export type ScanPageProps = {
   verdict: Verdict
   scanId: number
   csrf: string
+  /** Idempotency key of this page's claim button (a double tap or retry awards once). */
+  claimKey: string
 }
 
 /** The landing page of a scanned genuine code: verdict, product, and the separate location consent. */
@@ -109,6 +112,7 @@ export function ScanPage(p: ScanPageProps) {
           <dd>{c.expiresOn ?? '—'}</dd>
         </dl>
       </section>
+      <ClaimSection {...p} />
       <LocationConsent lang={p.lang} scanId={p.scanId} brandName={c.brandName} csrf={p.csrf} />
     </ConsumerPage>
   )
@@ -220,5 +224,23 @@ export function VerifyPage(p: { lang: Lang; switchHref: string; value?: string; 
         </form>
       </section>
     </ConsumerPage>
+  )
+}
+
+/** Points are offered only for an activated code of a product that earns; a claimed code says so. */
+function ClaimSection(p: ScanPageProps) {
+  const c = p.code
+  if (c.productPoints <= 0 || p.verdict.kind === 'voided' || p.verdict.kind === 'not-activated') return null
+  if (c.state === 'claimed')
+    return <ClaimResult lang={p.lang} kind="already-claimed" brandSlug={c.brandSlug} />
+  if (c.state !== 'activated') return null
+  return (
+    <ClaimBox
+      lang={p.lang}
+      scanId={p.scanId}
+      csrf={p.csrf}
+      idempotencyKey={p.claimKey}
+      points={c.productPoints}
+    />
   )
 }

@@ -110,14 +110,4 @@ describe('a tag', () => {
     expect(computeTag(a, 'A2', serial)).not.toBe(tag)
     expect(computeTag(a, 'A1', mintSerial())).not.toBe(tag)
   })
-
-  it('tags a million-code batch in seconds, not minutes', () => {
-    // A coarse guard against an accidental slow path; `npm run bench` measures the real figure.
-    const key = new Uint8Array(32).fill(9)
-    const n = 50_000
-    const started = performance.now()
-    for (let i = 0; i < n; i++) computeTag(key, 'A1', mintSerial())
-    const perMillionMs = ((performance.now() - started) / n) * 1_000_000
-    expect(perMillionMs).toBeLessThan(20_000)
-  })
 })

@@ -8,6 +8,7 @@ import { createBatch, findBatch, mintChunk } from '../src/batches/batch-store.ts
 import { activateCodes } from '../src/batches/code-actions-store.ts'
 import { MAX_PDF_CODES, PRINT_FORMATS, type PrintFormat } from '../src/batches/print-formats.ts'
 import { openPrintFile } from '../src/batches/print-job.ts'
+import { DEFAULT_GRID, isPrintableGrid } from '../src/batches/print-pdf.ts'
 import { createSigningKey } from '../src/codes/key-store.ts'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { brandDb } from '../src/db/brand-scope.ts'
@@ -49,10 +50,11 @@ showing progress on stderr. Prints the new batch id alone on the last line of st
 --brand is needed only when several brands have a product with this SKU.
 --gs1 prints GS1 Digital Link URLs (the product needs a GTIN).`,
   export: `Usage: onecode-codegen export --batch ID --format csv|txt|csv-zip|svg-zip|pdf --out FILE
-                              [--from N] [--to N]
+                              [--from N] [--to N] [--columns N --rows N]
 
 Writes the batch's print file (or codes #N to #M of it) to FILE, streaming in constant memory.
-The CSV has the header seq,serial,url. Every export is recorded with the codes it held.`,
+The CSV has the header seq,serial,url. Every export is recorded with the codes it held.
+--columns/--rows set the PDF label grid on A4 (default 4 x 8).`,
   activate: `Usage: onecode-codegen activate --batch ID [--from N] [--to N]
 
 Activates the batch's codes (all, or #N to #M): from now on they can earn points.`,
@@ -228,8 +230,14 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
     out: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
+    columns: { type: 'string' },
+    rows: { type: 'string' },
   })
   const batchId = positiveInt(requireOption(o.batch, 'batch'), 'batch')!
+  const grid = { columns: positiveInt(o.columns, 'columns'), rows: positiveInt(o.rows, 'rows') }
+  if (!isPrintableGrid(grid.columns ?? DEFAULT_GRID.columns, grid.rows ?? DEFAULT_GRID.rows)) {
+    throw new UsageError('--columns/--rows leave QR codes too small to scan on A4; use a smaller grid')
+  }
   const formatName = requireOption(o.format, 'format')
   const format = PRINT_FORMATS.find((f) => f === formatName) as PrintFormat | undefined
   if (!format)
@@ -261,6 +269,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       rt.config.publicBaseUrl,
       Date.now(),
       {
+        grid,
         onRow: (seq) => {
           if ((seq - range.from) % 1000 === 0 || seq === range.to) progress.update(seq - range.from + 1)
         },

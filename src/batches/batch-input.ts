@@ -3,6 +3,7 @@ import { isValidGs1Lot } from '../codes/gs1.ts'
 import { VOID_REASONS } from './batch-schema.ts'
 import { MAX_BATCH_SIZE } from './batch-store.ts'
 import { PRINT_FORMATS } from './print-formats.ts'
+import { DEFAULT_GRID, isPrintableGrid } from './print-pdf.ts'
 
 const isoDate = z
   .string()
@@ -46,11 +47,23 @@ export const RangeForm = z
   .object({ from: seqNumber, to: seqNumber })
   .refine((r) => r.from <= r.to, '"from" must not be after "to"')
 
-export const ExportForm = z.object({
-  format: z.enum(PRINT_FORMATS, 'choose a print-file format'),
-  from: seqNumber.optional(),
-  to: seqNumber.optional(),
-})
+const gridSize = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.coerce.number().int().min(1).max(20).optional(),
+)
+
+export const ExportForm = z
+  .object({
+    format: z.enum(PRINT_FORMATS, 'choose a print-file format'),
+    from: seqNumber.optional(),
+    to: seqNumber.optional(),
+    columns: gridSize,
+    rows: gridSize,
+  })
+  .refine(
+    (f) => isPrintableGrid(f.columns ?? DEFAULT_GRID.columns, f.rows ?? DEFAULT_GRID.rows),
+    'that label grid leaves QR codes too small to scan on A4: use fewer columns or rows',
+  )
 
 export const VoidForm = z.object({
   reason: z.enum(VOID_REASONS, 'choose a reason'),

@@ -183,6 +183,7 @@ export function createBatchRoutes(deps: AppDeps) {
         range,
         deps.config.publicBaseUrl,
         deps.clock.now(),
+        { grid: { columns: parsed.data.columns, rows: parsed.data.rows } },
       )
       return streamDownload(file)
     })

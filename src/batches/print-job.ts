@@ -25,7 +25,11 @@ export function openPrintFile(
   range: Range,
   baseUrl: string,
   now: number,
-  opts: { downloadLinkId?: number; onRow?: (seq: number) => void } = {},
+  opts: {
+    downloadLinkId?: number
+    onRow?: (seq: number) => void
+    grid?: { columns?: number; rows?: number }
+  } = {},
 ): PrintFile {
   const exportId = recordPrintExport(
     bdb,
@@ -39,6 +43,8 @@ export function openPrintFile(
     baseName,
     title: `${batch.productName} · batch #${batch.id}${batch.lot ? ` · lot ${batch.lot}` : ''}`,
     modifiedAt: new Date(now),
+    columns: opts.grid?.columns,
+    rows: opts.grid?.rows,
   })
   return { exportId, stream, fileName: fileNameFor(format, baseName), contentType: contentTypeFor(format) }
 }

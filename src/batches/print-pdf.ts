@@ -17,6 +17,9 @@ const SEQ_FONT_SIZE = 5
 /** Courier advances every glyph by 600/1000 em, so a serial's width is known before drawing it. */
 const COURIER_ADVANCE = 0.6
 
+/** The default label sheet: 4 × 8 labels on A4. */
+export const DEFAULT_GRID = { columns: 4, rows: 8 } as const
+
 export type PdfLabelOptions = { columns?: number; rows?: number; title?: string }
 export type Rect = { x: number; y: number; width: number; height: number }
 /** Where each label goes, in PDF points from the page's top-left corner, row by row. */
@@ -32,8 +35,8 @@ export type LabelSheetLayout = { page: Rect; cells: Rect[]; qrBoxes: Rect[] }
  * cells.length // 32
  */
 export function labelSheetLayout(options: Pick<PdfLabelOptions, 'columns' | 'rows'> = {}): LabelSheetLayout {
-  const columns = options.columns ?? 4
-  const rows = options.rows ?? 8
+  const columns = options.columns ?? DEFAULT_GRID.columns
+  const rows = options.rows ?? DEFAULT_GRID.rows
   if (!Number.isInteger(columns) || !Number.isInteger(rows) || columns < 1 || rows < 1) {
     throw new RangeError('columns and rows must be positive integers')
   }
@@ -56,6 +59,16 @@ export function labelSheetLayout(options: Pick<PdfLabelOptions, 'columns' | 'row
     }
   }
   return { page: { x: 0, y: 0, ...A4_POINTS }, cells, qrBoxes }
+}
+
+/** Whether a `columns × rows` grid fits A4 with QR codes large enough to scan. */
+export function isPrintableGrid(columns: number, rows: number): boolean {
+  try {
+    labelSheetLayout({ columns, rows })
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { normalizeCodeInput } from '../codes/crockford.ts'
 import { parseDigitalLinkParts } from '../codes/gs1.ts'
 import { parseToken } from '../codes/token.ts'
+import { memberCookieName, readMemberSession } from '../members/member-session.ts'
 import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
@@ -76,6 +77,7 @@ export function createScanRoutes(deps: ScanDeps) {
   })
   let alertWindow = { start: 0, count: 0, alerted: false }
   const recordScan = createScanRecorder(deps.db)
+  const memberSessionKey = deriveKey(deps.masterKey, 'member session')
 
   const csrfFor = (deviceId: string) =>
     createHmac('sha256', csrfKey).update(`dev:${deviceId}`).digest('base64url')
@@ -105,14 +107,22 @@ export function createScanRoutes(deps: ScanDeps) {
 
   const switchHref = (c: Context<AppEnv>, l: Lang) => `${c.req.path}?lang=${l === 'en' ? 'zh-CN' : 'en'}`
 
-  function context(c: Context<AppEnv>, deviceId: string) {
+  function context(c: Context<AppEnv>, deviceId: string, memberId: number | null = null) {
     return {
       deviceId,
       ipPrefix: truncateIp(clientIp(c)),
       userAgent: c.req.header('user-agent') ?? '',
-      memberId: null,
+      memberId,
       now: deps.clock.now(),
     }
+  }
+
+  /** The member signed in to this code's brand on this phone, if any (recorded on the scan). */
+  async function signedInMember(c: Context<AppEnv>, brandId: number): Promise<number | null> {
+    const jwt = getCookie(c, memberCookieName(brandId))
+    if (!jwt) return null
+    const claims = await readMemberSession(memberSessionKey, jwt, brandId, deps.clock.now())
+    return claims?.memberId ?? null
   }
 
   function limited(c: Context<AppEnv>, deviceId: string, l: Lang) {
@@ -159,9 +169,10 @@ export function createScanRoutes(deps: ScanDeps) {
     if (blocked) return blocked
     const verdict = deps.keyring.verify(token)
     if (verdict.kind !== 'valid') return notGenuine(c, token, deviceId, l)
+    const memberId = await signedInMember(c, verdict.brandId)
     const outcome = await recordScan(
       { brandId: verdict.brandId, serial: verdict.serial },
-      context(c, deviceId),
+      context(c, deviceId, memberId),
     )
     if (outcome.kind === 'unknown' || (expectGtin && outcome.code.productGtin !== expectGtin)) {
       return notGenuine(c, token, deviceId, l)

@@ -10,6 +10,7 @@ import { brandDb } from '../../src/db/brand-scope.ts'
 import { memberConsents, members, outbox } from '../../src/members/member-schema.ts'
 import { OTP_RESEND_AFTER_MS } from '../../src/members/member-store.ts'
 import { balanceOf, checkLedger } from '../../src/points/ledger-store.ts'
+import { scans } from '../../src/scans/scan-schema.ts'
 import { deriveKey } from '../../src/staff/staff-session.ts'
 import {
   buildTestApp,
@@ -117,6 +118,10 @@ describe('claiming points on the scan page', () => {
     ).toEqual(['privacy', 'terms'])
     const account = await p.get('/me/tea?lang=en')
     expect(await account.text()).toContain('data-balance="25"')
+    // A signed-in member's next scan is recorded with the member.
+    await p.scan(tokens[1]!)
+    const lastScan = t.db.select().from(scans).orderBy(desc(scans.id)).get()!
+    expect(lastScan.memberId).toBe(member.id)
     expect(checkLedger(t.db.$client)).toEqual([])
   })
 

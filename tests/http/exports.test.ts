@@ -127,10 +127,23 @@ describe('downloading a print file', () => {
     expect(t.db.select().from(printExports).where(eq(printExports.format, format)).all()).toHaveLength(1)
   })
 
+  it('lays a PDF out on the chosen label grid: 2 × 3 labels make two pages for 12 codes', async () => {
+    const { batch, owner } = await ownerWithReadyBatch()
+    const res = await owner.post(`/admin/batches/${batch.id}/export`, {
+      format: 'pdf',
+      columns: '2',
+      rows: '3',
+    })
+    expect(res.status).toBe(200)
+    const pdf = Buffer.from(await res.arrayBuffer()).toString('latin1')
+    expect(pdf.match(/\/Type \/Page\b/g)).toHaveLength(2)
+  })
+
   it.each([
     [{ format: 'docx' }, 'choose a print-file format'],
     [{ format: 'csv', from: '5', to: '99' }, `Choose codes between #1 and #${QUANTITY}.`],
     [{ format: 'csv', from: '6', to: '5' }, `Choose codes between #1 and #${QUANTITY}.`],
+    [{ format: 'pdf', columns: '20', rows: '20' }, 'too small to scan on A4'],
   ])('refuses %j with 422 and records nothing', async (form, message) => {
     const { t, batch, owner } = await ownerWithReadyBatch()
     const res = await owner.post(`/admin/batches/${batch.id}/export`, form)

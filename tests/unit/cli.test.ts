@@ -63,6 +63,10 @@ describe('the onecode-codegen command line', () => {
     [['export', '--batch', '1', '--format', 'docx', '--out', 'x'], '--format must be one of'],
     [['export', '--batch', '999', '--format', 'csv', '--out', 'x'], 'no batch 999'],
     [['frobnicate'], 'unknown command'],
+    [
+      ['export', '--batch', '1', '--format', 'pdf', '--out', 'x', '--columns', '20', '--rows', '20'],
+      'too small to scan',
+    ],
   ])('refuses %j with exit status 2 and a one-line reason', async (argv, reason) => {
     const run = capture(env)
     expect(await main(argv, run.io)).toBe(2)

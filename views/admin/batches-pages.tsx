@@ -349,6 +349,16 @@ export function BatchPage(p: BatchPageProps) {
                   />
                 </label>
               </div>
+              <div class="inline form">
+                <label>
+                  PDF columns
+                  <input name="columns" type="number" min={1} max={20} placeholder="4" />
+                </label>
+                <label>
+                  PDF rows
+                  <input name="rows" type="number" min={1} max={20} placeholder="8" />
+                </label>
+              </div>
               <p class="muted">Every download is recorded with who made it and which codes it holds.</p>
               <button type="submit">Download</button>
             </form>

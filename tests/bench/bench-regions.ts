@@ -1,4 +1,5 @@
 import { createRegionResolver, loadRegions } from '../../src/channels/region-resolver.ts'
+import type { Row } from './bench-row.ts'
 
 /** Issue 5: resolving a point to its region takes well under a millisecond; target ≥ 100k lookups/s. */
 const TARGET_LOOKUPS_PER_S = 100_000
@@ -6,14 +7,7 @@ const POINTS = 200_000
 /** China's bounding box (lon 73–135, lat 18–54). */
 const CHINA_BBOX = [73, 18, 135, 54] as const
 
-type Result = {
-  name: string
-  value: number
-  unit: string
-  baseline?: string
-  ratio?: number
-  target?: string
-}
+type Result = { name: string; value: number; unit: string; target?: string }
 
 /** A fixed-seed generator (mulberry32), so every run measures the same points. */
 function seeded(seed: number): () => number {
@@ -50,7 +44,25 @@ function perSecond(points: Float64Array, work: (lon: number, lat: number) => unk
 }
 
 /** Region lookups/s for random points in China and in the world, and distance-to-region/s. */
-export async function run(): Promise<Result[]> {
+export async function run(): Promise<Row[]> {
+  return measure().map(toRow)
+}
+
+function toRow(r: Result): Row {
+  const measured = `${Math.round(r.value / 1000).toLocaleString('en')}k ${r.unit}`
+  const verdict = r.target ? (r.value >= TARGET_LOOKUPS_PER_S ? 'ok' : 'over') : '—'
+  return {
+    bench: 'regions',
+    case: r.name,
+    measured,
+    baseline: '—',
+    ratio: null,
+    target: r.target ?? '—',
+    verdict,
+  }
+}
+
+function measure(): Result[] {
   const resolver = createRegionResolver(loadRegions())
   const china = randomPoints(POINTS, CHINA_BBOX, 1)
   const world = randomPoints(POINTS, [-180, -60, 180, 75], 2)

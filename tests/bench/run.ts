@@ -16,6 +16,7 @@ import { run as http } from './bench-http.ts'
 import { run as memory } from './bench-memory.ts'
 import { run as mint } from './bench-mint.ts'
 import { run as print } from './bench-print.ts'
+import { run as regions } from './bench-regions.ts'
 import type { Bench, BenchContext, Row } from './bench-row.ts'
 
 /** In run order: the memory bench streams the batch the mint bench made. */
@@ -24,6 +25,7 @@ const BENCHES: Bench[] = [
   { name: 'print', run: print },
   { name: 'memory', run: memory },
   { name: 'http', run: http },
+  { name: 'regions', run: regions },
 ]
 const DEFAULT_CODES = 1_000_000
 const LATEST = fileURLToPath(new URL('./latest.md', import.meta.url))

@@ -22,6 +22,8 @@ export type AppDeps = {
   places?: Places
   /** Sends sign-in codes; without one they go to the development outbox (log + console). */
   codeSender?: CodeSender
+  /** Re-reads signing keys made by another process (throttled); createApp provides it. */
+  refreshKeys?: () => boolean
 }
 
 export type Places = {

@@ -10,8 +10,13 @@ import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
 import type { AppDeps, AppEnv } from './app-deps.ts'
 import { createBatchRoutes } from './batches/batch-routes.tsx'
 import { createPrinterRoutes } from './batches/printer-routes.tsx'
+import { createKeyringRefresher } from './codes/key-store.ts'
 import { isDatabaseUsable } from './db/index.ts'
+import { createAccountRoutes } from './members/account-routes.tsx'
+import { createMemberAdminRoutes } from './members/member-admin-routes.tsx'
 import { createMemberRoutes } from './members/member-routes.tsx'
+import { createPointsAdminRoutes } from './points/points-admin-routes.tsx'
+import { createRewardAdminRoutes, createRewardRoutes } from './points/reward-routes.tsx'
 import { createProductRoutes } from './products/product-routes.tsx'
 import { defaultPlaces } from './scans/places.ts'
 import { createScanRoutes } from './scans/scan-routes.tsx'
@@ -32,7 +37,13 @@ const HTMX = fs.readFileSync(HTMX_FILE)
  * @example
  * const app = createApp(deps); const res = await app.request('/healthz')
  */
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
+  const deps: AppDeps = {
+    ...appDeps,
+    refreshKeys:
+      appDeps.refreshKeys ??
+      createKeyringRefresher(appDeps.db, appDeps.masterKey, appDeps.keyring, () => appDeps.clock.now()),
+  }
   const keys = {
     sessionKey: deriveKey(deps.masterKey, 'staff session'),
     csrfKey: deriveKey(deps.masterKey, 'staff csrf'),
@@ -103,6 +114,8 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createScanRoutes({ ...deps, ...(deps.places ?? defaultPlaces()) }))
   app.route('/', createMemberRoutes(deps))
+  app.route('/', createAccountRoutes(deps))
+  app.route('/', createRewardRoutes(deps))
   app.route('/', createPrinterRoutes(deps))
   app.route('/admin', createStaffPublicRoutes(staffDeps))
   const admin = new Hono<AppEnv>()
@@ -113,6 +126,9 @@ export function createApp(deps: AppDeps) {
   admin.route('/', createStaffRoutes(staffDeps))
   admin.route('/', createProductRoutes(deps))
   admin.route('/', createBatchRoutes(deps))
+  admin.route('/', createMemberAdminRoutes(deps))
+  admin.route('/', createPointsAdminRoutes(deps))
+  admin.route('/', createRewardAdminRoutes(deps))
   app.route('/admin', admin)
 
   app.notFound((c) =>

@@ -4,6 +4,7 @@ import { createMintRunner } from './batches/mint-runner.ts'
 import { systemClock } from './clock.ts'
 import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { runDailyPointsJobs } from './points/expiry-job.ts'
 import { openRuntime } from './runtime.ts'
 import { erasePreciseLocations } from './scans/scan-store.ts'
 import { seedDemo } from './seed-demo.ts'
@@ -33,9 +34,16 @@ async function main() {
   const mintRunner = createMintRunner({ db, keyring, clock, logger })
   mintRunner.resumeUnfinished()
   // The retention job: precise scan coordinates older than LOCATION_RETENTION_DAYS are erased.
+  // The hourly jobs: precise locations past retention are erased; points expire and tiers are
+  // reviewed (each once per China day / month, recorded in job_runs, so running hourly is safe).
   const retention = () => {
     const erased = erasePreciseLocations(db, clock.now(), config.locationRetentionMs)
     if (erased > 0) logger.info({ erased }, 'erased precise locations past retention')
+    const points = runDailyPointsJobs(db, clock.now())
+    for (const b of points.brands) {
+      if (b.expiry.kind === 'ran' || b.review.kind === 'reviewed')
+        logger.info({ day: points.day, ...b }, 'points jobs ran')
+    }
   }
   retention()
   const retentionTimer = setInterval(retention, RETENTION_JOB_INTERVAL_MS)

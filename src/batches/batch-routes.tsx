@@ -111,6 +111,8 @@ export function createBatchRoutes(deps: AppDeps) {
         )
       const parsed = BatchForm.safeParse(body)
       if (!parsed.success) return fail(issuesOf(parsed.error))
+      // A key rotated (or a brand made) by the CLI since start signs this batch, not a stale one.
+      deps.refreshKeys?.()
       const outcome = createBatch(
         s.bdb,
         deps.keyring,

@@ -71,3 +71,22 @@ export function refreshKeyring(db: Db, master: Uint8Array, keyring: Keyring): vo
     }
   }
 }
+
+/** Re-reading keys is a database read: at most once per this interval, whatever asks for it. */
+export const KEYRING_REFRESH_INTERVAL_MS = 5_000
+
+/**
+ * A throttled `refreshKeyring`: for a code whose key id the server does not know yet (a brand or a
+ * key made by the CLI while the server runs). Returns whether it looked again, so the caller
+ * re-verifies only then; forged key ids cost at most one read per interval.
+ */
+export function createKeyringRefresher(db: Db, master: Uint8Array, keyring: Keyring, now: () => number) {
+  let last = Number.NEGATIVE_INFINITY
+  return (): boolean => {
+    const t = now()
+    if (t - last < KEYRING_REFRESH_INTERVAL_MS) return false
+    last = t
+    refreshKeyring(db, master, keyring)
+    return true
+  }
+}

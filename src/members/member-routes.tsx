@@ -1,8 +1,8 @@
-import { and, desc, eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
-import { AccountPage } from '../../views/member/account-page.tsx'
+import { Layout } from '../../views/layout.tsx'
 import {
   ClaimResult,
   type ClaimResultKind,
@@ -13,8 +13,6 @@ import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimCode } from '../points/claim-store.ts'
-import { balanceOf } from '../points/ledger-store.ts'
-import { ledgerEntries, ledgerTransactions } from '../points/points-schema.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
@@ -99,7 +97,15 @@ export function createMemberRoutes(deps: AppDeps) {
   ) {
     c.header('Vary', 'HX-Request')
     c.header('Cache-Control', 'no-store')
-    return c.html(body as string, status)
+    if (c.req.header('hx-request')) return c.html(body as string, status)
+    // Without JavaScript the same step comes as a whole page, and its form posts on from there.
+    const l = lang(c)
+    return c.html(
+      <Layout title={MEMBER_MESSAGES[l].signInTitle} lang={l}>
+        <div class="consumer">{body as never}</div>
+      </Layout>,
+      status,
+    )
   }
 
   function claimAndRender(
@@ -119,7 +125,7 @@ export function createMemberRoutes(deps: AppDeps) {
     const result = (
       kind: ClaimResultKind,
       status: 200 | 409 | 422,
-      extra: { points?: number; balance?: number } = {},
+      extra: { points?: number; balance?: number; claimableFrom?: number } = {},
     ) => fragment(c, <ClaimResult lang={l} kind={kind} brandSlug={scan.brandSlug} {...extra} />, status)
     switch (outcome.kind) {
       case 'claimed':
@@ -130,6 +136,11 @@ export function createMemberRoutes(deps: AppDeps) {
       case 'voided':
       case 'no-points':
         return result(outcome.kind, 422)
+      case 'over-cap':
+        // htmx 4 swaps a 409 like a 200: the page shows when the code can be claimed.
+        return result(outcome.cap === 'daily' ? 'over-daily-cap' : 'over-weekly-cap', 409, {
+          claimableFrom: outcome.claimableFrom,
+        })
       case 'not-found':
         return c.notFound()
     }
@@ -270,60 +281,5 @@ export function createMemberRoutes(deps: AppDeps) {
         maxAge: MEMBER_SESSION_TTL_S,
       })
       return claimAndRender(c, scan, outcome.member.id, form.key)
-    })
-    .get('/me/:brand{[a-z0-9-]{3,40}}', async (c) => {
-      const l = lang(c)
-      const brand = deps.db
-        .select()
-        .from(brands)
-        .where(eq(brands.slug, c.req.param('brand')))
-        .get()
-      const member = brand ? await memberOf(c, brand.id) : undefined
-      if (!brand || !member) {
-        return c.html(
-          <AccountPage
-            lang={l}
-            brandName={brand?.name ?? ''}
-            brandSlug={c.req.param('brand')}
-            maskedIdentity={MEMBER_MESSAGES[l].signInFirst}
-            balance={0}
-            history={[]}
-          />,
-          401,
-        )
-      }
-      const history = deps.db
-        .select({
-          at: ledgerEntries.createdAt,
-          kind: ledgerTransactions.kind,
-          memo: ledgerTransactions.memo,
-          amount: ledgerEntries.amount,
-        })
-        .from(ledgerEntries)
-        .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
-        .where(and(eq(ledgerEntries.brandId, brand.id), eq(ledgerEntries.memberId, member.id)))
-        .orderBy(desc(ledgerEntries.id))
-        .limit(50)
-        .all()
-      c.header('Cache-Control', 'no-store')
-      return c.html(
-        <AccountPage
-          lang={l}
-          brandName={brand.name}
-          brandSlug={brand.slug}
-          maskedIdentity={maskIdentifier(member.phone ?? member.email ?? '')}
-          balance={balanceOf(deps.db, brand.id, member.id)}
-          history={history}
-        />,
-      )
-    })
-    .post('/me/:brand{[a-z0-9-]{3,40}}/sign-out', (c) => {
-      const brand = deps.db
-        .select()
-        .from(brands)
-        .where(eq(brands.slug, c.req.param('brand')))
-        .get()
-      if (brand) deleteCookie(c, memberCookieName(brand.id), { path: '/' })
-      return c.redirect(`/me/${c.req.param('brand')}`, 303)
     })
 }

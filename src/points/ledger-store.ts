@@ -11,7 +11,8 @@ export const BRAND_ACCOUNTS = {
 } as const
 export const MEMBER_ACCOUNT = 'member'
 
-export type Entry = { account: string; memberId?: number | null; amount: number }
+/** `expiresAt` on a member's credit line makes it an earning lot that expires then (null: never). */
+export type Entry = { account: string; memberId?: number | null; amount: number; expiresAt?: number | null }
 
 /**
  * Posts one balanced transaction. Entries must sum to zero and be whole numbers: a violation is a
@@ -44,6 +45,7 @@ export function postTransaction(
         account: e.account,
         memberId: e.memberId ?? null,
         amount: e.amount,
+        expiresAt: e.expiresAt ?? null,
         createdAt: now,
       })),
     )

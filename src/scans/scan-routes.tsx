@@ -167,7 +167,9 @@ export function createScanRoutes(deps: ScanDeps) {
     const l = lang(c)
     const blocked = limited(c, deviceId, l)
     if (blocked) return blocked
-    const verdict = deps.keyring.verify(token)
+    let verdict = deps.keyring.verify(token)
+    // A key made by the CLI since start (a new brand, a rotation): look once, then judge again.
+    if (verdict.kind === 'unknown-key' && deps.refreshKeys?.()) verdict = deps.keyring.verify(token)
     if (verdict.kind !== 'valid') return notGenuine(c, token, deviceId, l)
     const memberId = await signedInMember(c, verdict.brandId)
     const outcome = await recordScan(

@@ -10,6 +10,14 @@ export const PERMISSIONS = {
   'catalogue.write': ['owner', 'operator'],
   'print.download': ['owner', 'operator'],
   'print.link': ['owner'],
+  'points.configure': ['owner'],
+  'points.read': ['owner', 'analyst'],
+  'rewards.manage': ['owner'],
+  'rewards.read': ['owner', 'analyst'],
+  'members.read': ['owner', 'analyst'],
+  'members.adjust': ['owner'],
+  'outbox.read': ['owner', 'operator'],
+  'privacy.read': ['owner'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { run as claim } from './bench-claim.ts'
 import { run as http } from './bench-http.ts'
 import { run as memory } from './bench-memory.ts'
 import { run as mint } from './bench-mint.ts'
@@ -26,6 +27,7 @@ const BENCHES: Bench[] = [
   { name: 'memory', run: memory },
   { name: 'http', run: http },
   { name: 'regions', run: regions },
+  { name: 'claim', run: claim },
 ]
 const DEFAULT_CODES = 1_000_000
 const LATEST = fileURLToPath(new URL('./latest.md', import.meta.url))

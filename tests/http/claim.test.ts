@@ -208,6 +208,25 @@ describe('claiming points on the scan page', () => {
   })
 })
 
+describe('claiming without JavaScript', () => {
+  it('answers each step of a plain form post with a whole page whose form posts on', async () => {
+    const { t, tokens } = await setup()
+    const p = phone(t)
+    const page = await p.scan(tokens[1]!)
+    const res = await postForm(
+      t.app,
+      `/scans/${/\/scans\/(\d+)\//.exec(page)![1]}/claim?lang=en`,
+      { _csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, key: randomBytes(16).toString('base64url') },
+      { cookie: [...p.jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+    )
+    const body = await res.text()
+    expect(res.status).toBe(200)
+    expect(body.toLowerCase()).toContain('<!doctype html>')
+    expect(body).toContain('data-step="identifier"')
+    expect(body).toMatch(/<form[^>]*method="post"[^>]*action="\/scans\/\d+\/sign-in/)
+  })
+})
+
 describe('member sessions', () => {
   async function signedIn() {
     const s = await setup()

@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
 import type { Places } from '../../src/app-deps.ts'
 import { codes } from '../../src/batches/batch-schema.ts'
+import { createBatch, mintChunk } from '../../src/batches/batch-store.ts'
 import { activateCodes, voidRange } from '../../src/batches/code-actions-store.ts'
 import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { buildDigitalLink } from '../../src/codes/gs1.ts'
+import { Keyring } from '../../src/codes/keyring.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
 import { greatCircleKm } from '../../src/scans/places.ts'
@@ -15,6 +17,7 @@ import { FAILED_CHECKS_WINDOW_MS, MAX_FAILED_CHECKS_PER_DEVICE } from '../../src
 import { scans } from '../../src/scans/scan-schema.ts'
 import { erasePreciseLocations } from '../../src/scans/scan-store.ts'
 import { MAX_DEVICES_PER_CODE, REPEAT_WINDOW_MS } from '../../src/scans/verdict.ts'
+import { createBrand } from '../../src/staff/brand-setup.ts'
 import {
   buildTestApp,
   cookieFrom,
@@ -345,5 +348,35 @@ describe('checking a code by hand at /verify', () => {
     const res = await postForm(app, '/verify?lang=en', { code: 'hello' })
     expect(res.status).toBe(422)
     expect(await res.text()).toContain('A code has 31 letters and digits')
+  })
+})
+
+describe('codes signed with a key made while the server runs', () => {
+  it('verifies a code of a brand created by the CLI after start, after one look at the keys', async () => {
+    const { t, app } = await setup()
+    // Another process (the CLI) creates a brand and its key in the same database.
+    const otherKeyring = new Keyring()
+    const other = createBrand(
+      t.db,
+      t.masterKey,
+      { slug: 'late', name: 'Late Brand', ownerEmail: 'o@late.test', ownerName: 'O', passwordHash: 'x' },
+      t.clock.now(),
+    )
+    if (other.kind !== 'created') throw new Error(other.kind)
+    otherKeyring.add(other.key)
+    const product = insertProduct(t, other.brandId, { sku: 'LATE-1' })
+    const created = createBatch(
+      brandDb(t.db, other.brandId),
+      otherKeyring,
+      { staffId: null, label: 'cli' },
+      { productId: product.id, quantity: 1, lot: null, producedOn: null, expiresOn: null, urlMode: 'short' },
+      t.clock.now(),
+    )
+    if (created.kind !== 'created') throw new Error(created.kind)
+    while (!mintChunk(t.db, otherKeyring, created.batch.id, t.clock.now()).done) {}
+    const row = t.db.select().from(codes).where(eq(codes.batchId, created.batch.id)).get()!
+    const scan = await scanAs(app, pathOf(assembleToken(row.kid, row.serial, row.tag)))
+    expect(scan.res.status).toBe(200)
+    expect(scan.html).toContain('Late Brand')
   })
 })

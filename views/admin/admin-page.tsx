@@ -8,6 +8,10 @@ const LINKS: { href: string; label: string; roles: StaffRole[] }[] = [
   { href: '/admin/products', label: 'Products', roles: ['owner', 'operator', 'analyst'] },
   { href: '/admin/batches', label: 'Batches', roles: ['owner', 'operator', 'analyst'] },
   { href: '/admin/codes', label: 'Code lookup', roles: ['owner', 'operator', 'analyst', 'channel_manager'] },
+  { href: '/admin/rewards', label: 'Rewards', roles: ['owner', 'analyst'] },
+  { href: '/admin/points', label: 'Points', roles: ['owner', 'analyst'] },
+  { href: '/admin/members', label: 'Members', roles: ['owner', 'analyst'] },
+  { href: '/admin/outbox', label: 'Outbox', roles: ['owner', 'operator'] },
   { href: '/admin/staff', label: 'Staff', roles: ['owner'] },
   { href: '/admin/audit', label: 'Audit log', roles: ['owner'] },
 ]

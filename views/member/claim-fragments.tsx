@@ -105,15 +105,25 @@ export type ClaimResultKind =
   | 'not-activated'
   | 'voided'
   | 'no-points'
+  | 'over-daily-cap'
+  | 'over-weekly-cap'
+
+/** 'YYYY-MM-DD HH:mm' in China time, where the caps' days and weeks are counted. */
+function chinaTime(ms: number): string {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')
+}
 
 export function ClaimResult(p: {
   lang: Lang
   kind: ClaimResultKind
   points?: number
   balance?: number
+  /** For an over-cap answer: when the code can be claimed (UTC ms). */
+  claimableFrom?: number
   brandSlug: string
 }) {
   const t = MEMBER_MESSAGES[p.lang]
+  const from = chinaTime(p.claimableFrom ?? 0)
   const text = {
     claimed: t.claimed(p.points ?? 0, p.balance ?? 0),
     'already-yours': t.alreadyYours,
@@ -121,6 +131,8 @@ export function ClaimResult(p: {
     'not-activated': t.notActivated,
     voided: t.voided,
     'no-points': t.noPoints,
+    'over-daily-cap': t.overDailyCap(from),
+    'over-weekly-cap': t.overWeeklyCap(from),
   }[p.kind]
   return (
     <section id="claim" class={`card claim-${p.kind}`} data-claim={p.kind} role="status">

@@ -21,6 +21,8 @@ const zh = {
   notActivated: '此码尚未激活，暂不能领取积分。',
   voided: '此码已作废，不能领取积分。',
   noPoints: '此商品不参与积分活动。',
+  overDailyCap: (from: string) => `今日积分已达上限，此码仍可在 ${from} 之后领取。`,
+  overWeeklyCap: (from: string) => `本周积分已达上限，此码仍可在 ${from} 之后领取。`,
   tooMany: '操作过于频繁，请稍后再试。',
   sendFailed: '验证码发送失败，请稍后重试。',
   myAccount: '我的积分',
@@ -54,6 +56,10 @@ const en: Catalogue = {
   notActivated: 'This code is not activated yet, so it cannot earn points.',
   voided: 'This code has been voided and cannot earn points.',
   noPoints: 'This product does not earn points.',
+  overDailyCap: (from) =>
+    `You have reached today’s points limit. This code stays valid: claim it after ${from} (China time).`,
+  overWeeklyCap: (from) =>
+    `You have reached this week’s points limit. This code stays valid: claim it after ${from} (China time).`,
   tooMany: 'Too many attempts. Please try again later.',
   sendFailed: 'We could not send the code. Please try again in a moment.',
   myAccount: 'My points',

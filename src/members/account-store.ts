@@ -1,0 +1,349 @@
+import { asc, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import type { BrandDb } from '../db/brand-scope.ts'
+import type { DbLike } from '../db/index.ts'
+import { remainingLots } from '../points/earning-lots.ts'
+import { balanceOf } from '../points/ledger-store.ts'
+import {
+  claims,
+  ledgerEntries,
+  ledgerTransactions,
+  memberTiers,
+  pointSettings,
+  privacyRequests,
+  redemptions,
+  rewards,
+  tiers,
+} from '../points/points-schema.ts'
+import { nextTierProgress } from '../points/tier-rules.ts'
+import { scans } from '../scans/scan-schema.ts'
+import { type Actor, recordAudit } from '../staff/audit-store.ts'
+import type { ProfileInput } from './account-input.ts'
+import { type CONSENT_KINDS, memberConsents, members, otpChallenges, outbox } from './member-schema.ts'
+import type { Member } from './member-store.ts'
+
+/** "Points expiring soon" on the account page looks this far ahead. */
+export const EXPIRING_WINDOW_MS = 30 * 24 * 3_600_000
+const DAY_MS = 24 * 3_600_000
+const DEFAULT_TIER_WINDOW_DAYS = 365
+
+/** The versions of the texts a member agrees to on the profile page; a new text gets a new version. */
+export const CONSENT_VERSIONS = { location: '2026-11', marketing: '2026-11' } as const
+export type SettableConsent = keyof typeof CONSENT_VERSIONS
+export const SETTABLE_CONSENTS = Object.keys(CONSENT_VERSIONS) as SettableConsent[]
+
+/** What a member's own actions are recorded as in the audit log. */
+export const MEMBER_ACTOR: Actor = { staffId: null, label: 'member' }
+
+/** A member of the brand by id, erased ones included (the admin console shows them anonymised). */
+export function findAnyMember(bdb: BrandDb, memberId: number): Member | undefined {
+  return bdb.db
+    .select()
+    .from(members)
+    .where(bdb.scoped(members, eq(members.id, memberId)))
+    .get()
+}
+
+export type PointsSummary = {
+  balance: number
+  /** Points of earning lots that expire within the window (or already have, awaiting the job). */
+  expiring: { points: number; firstAt: number } | null
+}
+
+/**
+ * The balance and what of it expires soon: the member's ledger lines run through the FIFO lots, so
+ * points already spent or expired are not announced again.
+ */
+export function pointsSummary(bdb: BrandDb, memberId: number, now: number): PointsSummary {
+  const lines = bdb.db
+    .select({ id: ledgerEntries.id, amount: ledgerEntries.amount, expiresAt: ledgerEntries.expiresAt })
+    .from(ledgerEntries)
+    .where(bdb.scoped(ledgerEntries, eq(ledgerEntries.memberId, memberId)))
+    .all()
+  const soon = remainingLots(lines).filter(
+    (l) => l.expiresAt !== null && l.expiresAt <= now + EXPIRING_WINDOW_MS,
+  )
+  return {
+    balance: balanceOf(bdb.db, bdb.brandId, memberId),
+    expiring:
+      soon.length === 0
+        ? null
+        : {
+            points: soon.reduce((s, l) => s + l.remaining, 0),
+            firstAt: Math.min(...soon.map((l) => l.expiresAt!)),
+          },
+  }
+}
+
+export type TierStatus = {
+  current: string | null
+  next: { name: string; needed: number } | null
+  earned: number
+  windowDays: number
+}
+
+/**
+ * The tier a member holds (as the tier rules last set it) and how far the next one is. "Earned"
+ * counts claim credits in the brand's rolling window, the same basis the thresholds are set on.
+ * Null when the brand has no tiers.
+ */
+export function tierStatus(bdb: BrandDb, memberId: number, now: number): TierStatus | null {
+  const all = bdb.db.select().from(tiers).where(bdb.scoped(tiers)).orderBy(asc(tiers.threshold)).all()
+  if (all.length === 0) return null
+  const held = bdb.db
+    .select({ tierId: memberTiers.tierId })
+    .from(memberTiers)
+    .where(bdb.scoped(memberTiers, eq(memberTiers.memberId, memberId)))
+    .get()
+  const current = all.find((t) => t.id === held?.tierId) ?? null
+  const windowDays =
+    bdb.db
+      .select({ days: pointSettings.tierWindowDays })
+      .from(pointSettings)
+      .where(bdb.scoped(pointSettings))
+      .get()?.days ?? DEFAULT_TIER_WINDOW_DAYS
+  const earned = bdb.db
+    .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)` })
+    .from(ledgerEntries)
+    .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
+    .where(
+      bdb.scoped(
+        ledgerEntries,
+        eq(ledgerEntries.memberId, memberId),
+        eq(ledgerTransactions.kind, 'claim'),
+        gte(ledgerEntries.createdAt, now - windowDays * DAY_MS),
+      ),
+    )
+    .get()!.total
+  // Above the held tier only: a member kept in a higher tier until the review is not told to "reach" a lower one.
+  const above = all.filter((t) => current === null || t.threshold > current.threshold)
+  const { next, needed } = nextTierProgress(earned, above)
+  return {
+    current: current?.name ?? null,
+    next: next ? { name: next.name, needed } : null,
+    earned,
+    windowDays,
+  }
+}
+
+export type ConsentEvent = {
+  kind: (typeof CONSENT_KINDS)[number]
+  version: string
+  granted: boolean
+  at: number
+}
+
+/** Every consent event of the member, newest first (`db` may be a transaction of `bdb`). */
+export function consentHistory(bdb: BrandDb, memberId: number, db: DbLike = bdb.db): ConsentEvent[] {
+  return db
+    .select({
+      kind: memberConsents.kind,
+      version: memberConsents.version,
+      granted: memberConsents.granted,
+      at: memberConsents.at,
+    })
+    .from(memberConsents)
+    .where(bdb.scoped(memberConsents, eq(memberConsents.memberId, memberId)))
+    .orderBy(desc(memberConsents.id))
+    .all()
+}
+
+/** The settable consents as they stand: the newest event of each kind decides. */
+export function currentConsents(events: ConsentEvent[]): Record<SettableConsent, boolean> {
+  const state = { location: false, marketing: false }
+  for (const kind of SETTABLE_CONSENTS) state[kind] = events.find((e) => e.kind === kind)?.granted ?? false
+  return state
+}
+
+/**
+ * Records the member's consent choices as events, one per change (granted or withdrawn, with the
+ * version of the text shown), and returns how many changed. Choices that did not change write nothing.
+ */
+export function recordConsents(
+  bdb: BrandDb,
+  memberId: number,
+  wanted: Record<SettableConsent, boolean>,
+  now: number,
+): number {
+  return bdb.db.transaction((tx) => {
+    const current = currentConsents(consentHistory(bdb, memberId, tx))
+    const changes = SETTABLE_CONSENTS.filter((k) => current[k] !== wanted[k])
+    if (changes.length > 0) {
+      tx.insert(memberConsents)
+        .values(
+          changes.map((kind) => ({
+            brandId: bdb.brandId,
+            memberId,
+            kind,
+            version: CONSENT_VERSIONS[kind],
+            granted: wanted[kind],
+            at: now,
+          })),
+        )
+        .run()
+    }
+    return changes.length
+  })
+}
+
+export function updateProfile(bdb: BrandDb, memberId: number, input: ProfileInput): void {
+  bdb.db
+    .update(members)
+    .set({
+      name: input.name,
+      birthday: input.birthday,
+      gender: input.gender === 'unspecified' ? null : input.gender,
+      regionCode: input.regionCode,
+    })
+    .where(bdb.scoped(members, eq(members.id, memberId)))
+    .run()
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/**
+ * Everything the brand holds about the member, for "download my data" (PIPL art. 45): profile,
+ * consent events, their own scans (with the location they themselves shared), claims, ledger lines
+ * and redemptions. Nothing about other people: no other device's scans of the same codes. The
+ * request is recorded for the owners' privacy list and the audit log in the same transaction.
+ */
+export function exportMemberData(
+  bdb: BrandDb,
+  member: Member,
+  brand: { slug: string; name: string },
+  now: number,
+) {
+  return bdb.db.transaction((tx) => {
+    const data = {
+      exportedAt: iso(now),
+      brand: { slug: brand.slug, name: brand.name },
+      profile: {
+        memberId: member.id,
+        phone: member.phone,
+        email: member.email,
+        name: member.name,
+        birthday: member.birthday,
+        gender: member.gender ?? 'unspecified',
+        regionCode: member.regionCode,
+        joinedAt: iso(member.createdAt),
+      },
+      consents: consentHistory(bdb, member.id, tx)
+        .reverse()
+        .map((e) => ({ ...e, at: iso(e.at) })),
+      scans: tx
+        .select({
+          at: scans.at,
+          verdict: scans.verdict,
+          regionCode: scans.regionCode,
+          placeZh: scans.placeZh,
+          placeEn: scans.placeEn,
+          lat: scans.lat,
+          lon: scans.lon,
+          accuracyM: scans.accuracyM,
+          locationSource: scans.locationSource,
+          userAgent: scans.userAgent,
+        })
+        .from(scans)
+        .where(bdb.scoped(scans, eq(scans.memberId, member.id)))
+        .orderBy(asc(scans.id))
+        .all()
+        .map((s) => ({ ...s, at: iso(s.at) })),
+      claims: tx
+        .select({ codeId: claims.codeId, points: claims.points, at: claims.createdAt })
+        .from(claims)
+        .where(bdb.scoped(claims, eq(claims.memberId, member.id)))
+        .orderBy(asc(claims.id))
+        .all()
+        .map((c) => ({ ...c, at: iso(c.at) })),
+      ledger: tx
+        .select({
+          transaction: ledgerEntries.txId,
+          kind: ledgerTransactions.kind,
+          amount: ledgerEntries.amount,
+          expiresAt: ledgerEntries.expiresAt,
+          at: ledgerEntries.createdAt,
+        })
+        .from(ledgerEntries)
+        .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
+        .where(bdb.scoped(ledgerEntries, eq(ledgerEntries.memberId, member.id)))
+        .orderBy(asc(ledgerEntries.id))
+        .all()
+        .map((l) => ({ ...l, expiresAt: iso(l.expiresAt), at: iso(l.at) })),
+      redemptions: tx
+        .select({
+          reward: rewards.name,
+          points: redemptions.points,
+          rewardCode: redemptions.rewardCode,
+          status: redemptions.status,
+          at: redemptions.createdAt,
+          cancelledAt: redemptions.cancelledAt,
+        })
+        .from(redemptions)
+        .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
+        .where(bdb.scoped(redemptions, eq(redemptions.memberId, member.id)))
+        .orderBy(asc(redemptions.id))
+        .all()
+        .map((r) => ({ ...r, at: iso(r.at), cancelledAt: iso(r.cancelledAt) })),
+    }
+    tx.insert(privacyRequests)
+      .values({ brandId: bdb.brandId, memberId: member.id, kind: 'export', at: now })
+      .run()
+    recordAudit(tx, bdb.brandId, MEMBER_ACTOR, now, {
+      action: 'member.export',
+      subjectType: 'member',
+      subjectId: member.id,
+    })
+    return data
+  })
+}
+
+/** The shape of `/me/:brand/data.json`. */
+export type MemberExport = ReturnType<typeof exportMemberData>
+
+export type EraseOutcome = { kind: 'erased' } | { kind: 'not-found' }
+
+/**
+ * Erases a member's personal data (PIPL art. 47): phone, email, name, birthday, gender and region
+ * become null and the row is marked deleted, so no session of theirs signs in again. The ledger is
+ * kept (it is append-only and the brand's accounts must still balance) against the now anonymous
+ * member id; consent events stay as the record of what was agreed. Sign-in codes and development
+ * outbox messages sent to their phone or email are deleted with them. The request is listed for
+ * the owners and audited, without the erased identifiers.
+ */
+export function eraseMember(bdb: BrandDb, memberId: number, now: number): EraseOutcome {
+  return bdb.db.transaction((tx): EraseOutcome => {
+    const member = tx
+      .select()
+      .from(members)
+      .where(bdb.scoped(members, eq(members.id, memberId)))
+      .get()
+    if (!member || member.deletedAt !== null) return { kind: 'not-found' }
+    const identifiers = [member.phone, member.email].filter((i): i is string => i !== null)
+    if (identifiers.length > 0) {
+      tx.delete(otpChallenges)
+        .where(bdb.scoped(otpChallenges, inArray(otpChallenges.identifier, identifiers)))
+        .run()
+      tx.delete(outbox)
+        .where(bdb.scoped(outbox, inArray(outbox.recipient, identifiers)))
+        .run()
+    }
+    tx.update(members)
+      .set({
+        phone: null,
+        email: null,
+        name: null,
+        birthday: null,
+        gender: null,
+        regionCode: null,
+        deletedAt: now,
+      })
+      .where(bdb.scoped(members, eq(members.id, memberId)))
+      .run()
+    tx.insert(privacyRequests).values({ brandId: bdb.brandId, memberId, kind: 'erasure', at: now }).run()
+    recordAudit(tx, bdb.brandId, MEMBER_ACTOR, now, {
+      action: 'member.erase',
+      subjectType: 'member',
+      subjectId: memberId,
+    })
+    return { kind: 'erased' }
+  })
+}

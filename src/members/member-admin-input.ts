@@ -1,0 +1,31 @@
+import { z } from 'zod'
+
+export const MAX_ADJUSTMENT = 1_000_000
+export const MIN_REASON_LENGTH = 5
+
+/**
+ * A manual adjustment: a whole, non-zero number of points (a minus sign takes points away) and the
+ * reason the audit log keeps with it.
+ */
+export const AdjustForm = z.object({
+  amount: z
+    .string('enter a whole number of points')
+    .trim()
+    .regex(/^[+-]?\d{1,7}$/, 'enter a whole number of points, e.g. 50 or -20')
+    .transform(Number)
+    .refine((n) => n !== 0, 'an adjustment cannot be zero')
+    .refine(
+      (n) => Math.abs(n) <= MAX_ADJUSTMENT,
+      `at most ${MAX_ADJUSTMENT.toLocaleString('en')} points either way`,
+    ),
+  reason: z
+    .string('say why the points change')
+    .trim()
+    .min(MIN_REASON_LENGTH, `say why the points change (at least ${MIN_REASON_LENGTH} characters)`)
+    .max(500, 'at most 500 characters'),
+})
+
+/** `?before=<id>` continues a newest-first list below that id. */
+export const BeforeQuery = z.object({
+  before: z.coerce.number().int().positive().optional().catch(undefined),
+})

@@ -1,0 +1,172 @@
+import { and, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm'
+import type { Db, DbLike } from '../db/index.ts'
+import { members } from '../members/member-schema.ts'
+import { DEFAULT_TIER_WINDOW_DAYS, listTiers, readPointSettings, type Tier } from './point-settings-store.ts'
+import { chinaMonthKey, DAY_MS } from './points-calendar.ts'
+import { jobRuns, ledgerEntries, ledgerTransactions, memberTiers } from './points-schema.ts'
+import { nextTierProgress, ranksAbove, tierAfterEarning, tierFor } from './tier-rules.ts'
+
+export const TIER_REVIEW_JOB = 'tier-review'
+
+/**
+ * Points a member earned in the rolling window ending at `now`: the sum of their positive claim and
+ * adjustment credits. Not the balance: redeeming, expiring or a negative adjustment does not lower it.
+ */
+export function earnedInWindow(
+  db: DbLike,
+  brandId: number,
+  memberId: number,
+  now: number,
+  windowDays: number = DEFAULT_TIER_WINDOW_DAYS,
+): number {
+  return db
+    .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)` })
+    .from(ledgerEntries)
+    .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
+    .where(
+      and(
+        eq(ledgerEntries.brandId, brandId),
+        eq(ledgerEntries.memberId, memberId),
+        gt(ledgerEntries.amount, 0),
+        inArray(ledgerTransactions.kind, ['claim', 'adjustment']),
+        gt(ledgerEntries.createdAt, now - windowDays * DAY_MS),
+        lte(ledgerEntries.createdAt, now),
+      ),
+    )
+    .get()!.total
+}
+
+/** The tier a member holds (null: none yet, or below every threshold at the last review). */
+export function heldTier(db: DbLike, brandId: number, memberId: number, brandTiers?: Tier[]): Tier | null {
+  const row = db
+    .select({ tierId: memberTiers.tierId })
+    .from(memberTiers)
+    .where(and(eq(memberTiers.memberId, memberId), eq(memberTiers.brandId, brandId)))
+    .get()
+  if (!row || row.tierId === null) return null
+  return (brandTiers ?? listTiers(db, brandId)).find((t) => t.id === row.tierId) ?? null
+}
+
+/**
+ * Raises the member's tier at once if their earnings in the window reached a higher one; never
+ * lowers it. Call it inside the transaction that credited the points.
+ *
+ * @example
+ * raiseTierIfEarned(tx, brandId, memberId, now) // { tier: Gold, raised: true }
+ */
+export function raiseTierIfEarned(
+  tx: DbLike,
+  brandId: number,
+  memberId: number,
+  now: number,
+  rules: { tiers: Tier[]; tierWindowDays: number } = {
+    tiers: listTiers(tx, brandId),
+    tierWindowDays: readPointSettings(tx, brandId).tierWindowDays,
+  },
+): { tier: Tier | null; raised: boolean } {
+  if (rules.tiers.length === 0) return { tier: null, raised: false }
+  const held = heldTier(tx, brandId, memberId, rules.tiers)
+  const earned = earnedInWindow(tx, brandId, memberId, now, rules.tierWindowDays)
+  const tier = tierAfterEarning(held, earned, rules.tiers)
+  if (tier === held) return { tier, raised: false }
+  setTier(tx, brandId, memberId, tier, now, null)
+  return { tier, raised: true }
+}
+
+/** What a member's account page shows: the tier held, points earned in the window, and the next tier. */
+export function tierStatus(db: DbLike, brandId: number, memberId: number, now: number) {
+  const brandTiers = listTiers(db, brandId)
+  const { tierWindowDays } = readPointSettings(db, brandId)
+  const earned = earnedInWindow(db, brandId, memberId, now, tierWindowDays)
+  const tier = heldTier(db, brandId, memberId, brandTiers)
+  // The next tier is the first above both the tier held and the points earned.
+  const { next, needed } = nextTierProgress(
+    earned,
+    brandTiers.filter((t) => ranksAbove(t, tier)),
+  )
+  return { tier, earned, windowDays: tierWindowDays, next, needed }
+}
+
+export type TierReviewOutcome =
+  | { kind: 'reviewed'; period: string; reviewed: number; raised: number; lowered: number }
+  | { kind: 'already-ran'; period: string }
+
+/**
+ * The periodic review (monthly, China-time month): every member of the brand gets the tier their
+ * earnings in the window reach now, which is the only moment a tier goes down. Idempotent: the
+ * job_runs row for the month is written in the same transaction, so a second run does nothing.
+ *
+ * @example
+ * reviewTiers(db, brandId, clock.now()) // { kind: 'reviewed', period: '2026-12', lowered: 3, … }
+ */
+export function reviewTiers(db: Db, brandId: number, now: number): TierReviewOutcome {
+  const period = chinaMonthKey(now)
+  return db.transaction(
+    (tx): TierReviewOutcome => {
+      const claimed = tx
+        .insert(jobRuns)
+        .values({ job: TIER_REVIEW_JOB, brandId, period, at: now })
+        .onConflictDoNothing()
+        .run()
+      if (claimed.changes === 0) return { kind: 'already-ran', period }
+      const brandTiers = listTiers(tx, brandId)
+      const { tierWindowDays } = readPointSettings(tx, brandId)
+      const candidates = new Set<number>([
+        ...tx
+          .select({ id: memberTiers.memberId })
+          .from(memberTiers)
+          .where(and(eq(memberTiers.brandId, brandId), isNotNull(memberTiers.tierId)))
+          .all()
+          .map((r) => r.id),
+        ...(brandTiers.length === 0
+          ? []
+          : tx
+              .select({ id: members.id })
+              .from(members)
+              .where(eq(members.brandId, brandId))
+              .all()
+              .map((r) => r.id)),
+      ])
+      let raised = 0
+      let lowered = 0
+      for (const memberId of candidates) {
+        const held = heldTier(tx, brandId, memberId, brandTiers)
+        const due = tierFor(earnedInWindow(tx, brandId, memberId, now, tierWindowDays), brandTiers)
+        if (due?.id !== held?.id) {
+          if (ranksAbove(due, held)) raised++
+          else lowered++
+        }
+        setTier(tx, brandId, memberId, due, due?.id === held?.id ? undefined : now, now)
+      }
+      const detail = { reviewed: candidates.size, raised, lowered }
+      tx.update(jobRuns)
+        .set({ detail })
+        .where(
+          and(eq(jobRuns.job, TIER_REVIEW_JOB), eq(jobRuns.brandId, brandId), eq(jobRuns.period, period)),
+        )
+        .run()
+      return { kind: 'reviewed', period, ...detail }
+    },
+    { behavior: 'immediate' },
+  )
+}
+
+/** Writes the member's tier; `since` changes only when the tier does (undefined keeps it). */
+function setTier(
+  tx: DbLike,
+  brandId: number,
+  memberId: number,
+  tier: Tier | null,
+  since: number | undefined,
+  reviewedAt: number | null,
+): void {
+  const changes = {
+    tierId: tier?.id ?? null,
+    ...(since === undefined ? {} : { since }),
+    ...(reviewedAt === null ? {} : { reviewedAt }),
+  }
+  tx.insert(memberTiers)
+    .values({ memberId, brandId, tierId: tier?.id ?? null, since: since ?? reviewedAt ?? 0, reviewedAt })
+    .onConflictDoUpdate({ target: memberTiers.memberId, set: changes })
+    .run()
+}

@@ -1,0 +1,478 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import Database from 'better-sqlite3'
+import { SignJWT } from 'jose'
+import { type CliIo, main as codegen } from '../../codegen/cli.ts'
+import { checkLedger } from '../../src/points/ledger-store.ts'
+import {
+  createPhone,
+  type Phone,
+  pathsFromCsv,
+  type ScannedPage,
+  signInOnPage,
+} from '../e2e/support/member-phone.ts'
+import { type BenchContext, formatCount, type Row, verdictFor } from './bench-row.ts'
+
+/** Issue 4, "It must show": claims/s ≥ 0.7× a bare JWT-check + transaction route in the same run. */
+const MIN_CLAIM_THROUGHPUT_RATIO = 0.7
+const MAX_CLAIM_COST_RATIO = 1 / MIN_CLAIM_THROUGHPUT_RATIO
+const CONNECTIONS = 10
+/** Measured claims, each of a different activated code (BENCH_CLAIMS overrides); with the warm-up, 5,000 codes. */
+const DEFAULT_CLAIMS = 4_000
+const MAX_CLAIMS = 200_000
+/** Claims spent warming both servers up before the measured run, not counted. */
+const WARM_UP_CLAIMS = 1_000
+/**
+ * Signed-in members sharing the codes (about a hundred claims each in the default run). Each signs
+ * in from its own loopback address: from one address the per-IP limit stops the 21st sign-in.
+ */
+const MEMBERS = 100
+const sourceAddress = (i: number) => `127.0.0.${10 + i}`
+/** Scans made at once while preparing (each on a new connection, as a phone would). */
+const PREP_CONCURRENCY = 8
+const SERVER_START_TIMEOUT_MS = 30_000
+const SERVER_STOP_TIMEOUT_MS = 5_000
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+const BASELINE_SERVER = fileURLToPath(new URL('./claim-jwt-tx-server.ts', import.meta.url))
+const APP_SERVER = join(REPO, 'src/server.ts')
+
+type Request = { method: 'POST'; path: string; headers: Record<string, string>; body: string }
+
+type Load = {
+  /** Successful requests per second: 2xx for the baseline, new claims rows for the app. */
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+  seconds: number
+  statuses: Record<string, number>
+  errors: number
+  timeouts: number
+}
+
+/**
+ * Claims per second over HTTP, each request a signed-in member claiming a different activated
+ * code (`POST /scans/{id}/claim`, 10 connections), against a bare route in its own process that
+ * verifies an HS256 JWT cookie with jose and runs a SELECT + INSERT + UPDATE transaction. Both get
+ * the same number of requests, each on a different row; the app's rate is the claims rows it wrote
+ * (a replay or a 409 is not a claim). BENCH_CLAIM_CPU_PROF=<dir> profiles the app server.
+ */
+export async function run(ctx: BenchContext): Promise<Row[]> {
+  const claims = claimsFromEnv()
+  const children = new Set<ChildProcess>()
+  const killAll = () => {
+    for (const child of children) child.kill('SIGKILL')
+  }
+  process.once('exit', killAll)
+  try {
+    ctx.log('claim: bare JWT check + transaction')
+    const baseline = await benchBaseline(ctx, children, claims)
+    ctx.log('claim: POST /scans/{id}/claim')
+    const app = await benchClaims(ctx, children, claims)
+    return rows(baseline, app, claims)
+  } finally {
+    killAll()
+    process.removeListener('exit', killAll)
+  }
+}
+
+type AppLoad = Load & { newClaims: number; distinctCodes: number; ledgerProblems: number }
+
+function rows(baseline: Load, app: AppLoad, claims: number): Row[] {
+  const latency = (l: Load) => `p50 ${l.p50} ms · p99 ${l.p99} ms`
+  const statuses = (l: Load) =>
+    Object.entries(l.statuses)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(', ')
+  const load = `${formatCount(claims)} requests, ${CONNECTIONS} conn`
+  const cost = baseline.rps / app.rps
+  const clean =
+    app.newClaims === claims &&
+    app.distinctCodes === claims &&
+    app.statuses['200'] === claims &&
+    app.errors + app.timeouts + app.ledgerProblems === 0
+  return [
+    {
+      bench: 'claim',
+      case: `bare route: jose HS256 cookie check + SELECT/INSERT/UPDATE transaction (${load})`,
+      measured: `${formatCount(baseline.rps)} req/s · ${latency(baseline)} · ${statuses(baseline)}`,
+      baseline: '—',
+      ratio: null,
+      target: '—',
+      verdict: '—',
+    },
+    {
+      bench: 'claim',
+      case: `POST /scans/{id}/claim, ${MEMBERS} signed-in members, a different activated code each (${load})`,
+      measured:
+        `${formatCount(app.rps)} claims/s · ${latency(app)} · ${(app.rps / baseline.rps).toFixed(2)}× req/s · ` +
+        `${statuses(app)} · new claims ${app.newClaims} · errors ${app.errors}, timeouts ${app.timeouts} · ` +
+        `ledger ${app.ledgerProblems === 0 ? 'ok' : `${app.ledgerProblems} problem(s)`}`,
+      baseline: `${formatCount(baseline.rps)} req/s (bare route)`,
+      ratio: cost,
+      target: `≤ ${MAX_CLAIM_COST_RATIO.toFixed(2)}× (≥ ${MIN_CLAIM_THROUGHPUT_RATIO}× req/s), every request a new claim`,
+      verdict: clean ? verdictFor(cost, MAX_CLAIM_COST_RATIO) : 'over',
+    },
+  ]
+}
+
+async function benchBaseline(ctx: BenchContext, children: Set<ChildProcess>, claims: number): Promise<Load> {
+  const key = randomBytes(32)
+  const items = WARM_UP_CLAIMS + claims
+  const tokens = await Promise.all(
+    Array.from({ length: MEMBERS }, (_, i) =>
+      new SignJWT({ brand: 1 })
+        .setProtectedHeader({ alg: 'HS256', typ: 'oc-member+jwt' })
+        .setSubject(String(i + 1))
+        .setIssuer('onecode')
+        .setAudience('onecode-member')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(key),
+    ),
+  )
+  // The same request shape as a claim: a form body with a page token and a key (left unread).
+  const requests = Array.from(
+    { length: items },
+    (_, i): Request => ({
+      method: 'POST',
+      path: `/t/${i + 1}`,
+      headers: {
+        cookie: `oc_m1=${tokens[i % MEMBERS]}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        'hx-request': 'true',
+      },
+      body: new URLSearchParams({
+        _csrf: randomBytes(32).toString('base64url'),
+        key: randomBytes(16).toString('base64url'),
+      }).toString(),
+    }),
+  )
+  const starting = startPrinting(BASELINE_SERVER, [join(ctx.tmpDir, 'claim-baseline.db'), String(items)], {
+    ...process.env,
+    CLAIM_BENCH_KEY: key.toString('hex'),
+  })
+  return withServer(children, starting, async (port) => {
+    await fire(port, requests.slice(0, WARM_UP_CLAIMS))
+    const r = await fire(port, requests.slice(WARM_UP_CLAIMS))
+    const load = toLoad(r, r.result['2xx'])
+    ctx.log(`claim: bare route: ${describeLoad(load)}`)
+    return load
+  })
+}
+
+async function benchClaims(ctx: BenchContext, children: Set<ChildProcess>, claims: number): Promise<AppLoad> {
+  const dataDir = join(ctx.tmpDir, 'claim-app')
+  mkdirSync(dataDir, { recursive: true })
+  const dbFile = join(dataDir, 'onecode.db')
+  const port = await freePort()
+  const baseUrl = `http://127.0.0.1:${port}`
+  const env = { DATA_DIR: dataDir, PUBLIC_BASE_URL: baseUrl, LOG_LEVEL: 'silent' }
+  const profileDir = process.env.BENCH_CLAIM_CPU_PROF
+  const starting = startReady(
+    APP_SERVER,
+    port,
+    {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      PUBLIC_BASE_URL: baseUrl,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: '1',
+    },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  )
+  return withServer(children, starting, async () => {
+    const total = MEMBERS + WARM_UP_CLAIMS + claims
+    const created = await cli(env, ['batch', '--product', 'DEMO-001', '--count', String(total)])
+    const batchId = created.trim().split('\n').at(-1) ?? ''
+    await cli(env, ['activate', '--batch', batchId])
+    const file = join(ctx.tmpDir, 'claim-codes.csv')
+    await cli(env, ['export', '--batch', batchId, '--format', 'csv', '--out', file])
+    const paths = pathsFromCsv(readFileSync(file, 'utf8'))
+    if (paths.length !== total)
+      throw new Error(`batch ${batchId} exported ${paths.length} codes, expected ${total}`)
+
+    ctx.log(`claim: signing in ${MEMBERS} members`)
+    const phones: Phone[] = []
+    for (let i = 0; i < MEMBERS; i++) {
+      const phone = createPhone(baseUrl, { localAddress: sourceAddress(i) })
+      // Signing in claims the page's code: each member signs in on a code of their own.
+      const verified = await signInOnPage(
+        phone,
+        dataDir,
+        await phone.scan(paths[i]!),
+        `+86139${String(10_000_000 + i).slice(1)}`,
+      )
+      if (verified.status !== 200) throw new Error(`member ${i} sign-in answered ${verified.status}`)
+      phones.push(phone)
+    }
+
+    ctx.log(`claim: scanning ${formatCount(WARM_UP_CLAIMS + claims)} codes`)
+    const toClaim = paths.slice(MEMBERS)
+    const pages = await mapPool(toClaim, PREP_CONCURRENCY, async (path, j) => {
+      const page = await phones[j % MEMBERS]!.scan(path)
+      if (page.status !== 200 || !Number.isSafeInteger(page.scanId) || !page.key)
+        throw new Error(`scan of ${path} answered ${page.status} without a claim form`)
+      return page
+    })
+    const requests = pages.map((page, j) => claimRequest(baseUrl, phones[j % MEMBERS]!, page))
+
+    const count = () => countClaims(dbFile)
+    await fire(port, requests.slice(0, WARM_UP_CLAIMS))
+    const before = count()
+    const r = await fire(port, requests.slice(WARM_UP_CLAIMS))
+    const after = count()
+    const load = toLoad(r, after.rows - before.rows)
+    const sqlite = new Database(dbFile, { readonly: true, fileMustExist: true })
+    const ledgerProblems = checkLedger(sqlite).length
+    sqlite.close()
+    const result = {
+      ...load,
+      newClaims: after.rows - before.rows,
+      distinctCodes: after.codes - before.codes,
+      ledgerProblems,
+    }
+    ctx.log(
+      `claim: app: ${describeLoad(load)}, new claims ${result.newClaims}, ledger problems ${ledgerProblems}`,
+    )
+    return result
+  })
+}
+
+function claimRequest(baseUrl: string, phone: Phone, page: ScannedPage): Request {
+  return {
+    method: 'POST',
+    path: `/scans/${page.scanId}/claim?lang=zh-CN`,
+    headers: {
+      cookie: phone.cookieHeader(),
+      origin: baseUrl,
+      'content-type': 'application/x-www-form-urlencoded',
+      'hx-request': 'true',
+    },
+    body: new URLSearchParams({ _csrf: page.csrf, key: page.key }).toString(),
+  }
+}
+
+function countClaims(dbFile: string): { rows: number; codes: number } {
+  const sqlite = new Database(dbFile, { readonly: true, fileMustExist: true })
+  try {
+    return sqlite.prepare('SELECT count(*) AS rows, count(DISTINCT code_id) AS codes FROM claims').get() as {
+      rows: number
+      codes: number
+    }
+  } finally {
+    sqlite.close()
+  }
+}
+
+type Fired = { result: autocannon.Result; seconds: number }
+
+/**
+ * Sends each request exactly once: autocannon gives connection i `amount / connections` requests
+ * (`amount` is a multiple of CONNECTIONS), so each gets its own slice and never wraps around to
+ * replay one. The time is first request to last response: autocannon's own `duration` runs on to
+ * its next one-second sample, which would flatter neither side of a run of a few seconds.
+ */
+function fire(port: number, requests: Request[]): Promise<Fired> {
+  if (requests.length % CONNECTIONS !== 0)
+    throw new Error(`${requests.length} requests over ${CONNECTIONS} connections`)
+  const per = requests.length / CONNECTIONS
+  let clientIndex = 0
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    let lastResponse = started
+    const tracker = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        amount: requests.length,
+        setupClient: (client) => {
+          const c = clientIndex++
+          client.setRequests(requests.slice(c * per, (c + 1) * per))
+        },
+      },
+      (err, result) => (err ? reject(err) : resolve({ result, seconds: (lastResponse - started) / 1000 })),
+    )
+    tracker.on('response', () => {
+      lastResponse = performance.now()
+    })
+  })
+}
+
+function toLoad({ result: r, seconds }: Fired, successes: number): Load {
+  const statuses: Record<string, number> = {}
+  for (const [code, stat] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0
+  return {
+    rps: successes / seconds,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.sent,
+    seconds: Number(seconds.toFixed(2)),
+    statuses,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  }
+}
+
+function describeLoad(l: Load): string {
+  return (
+    `${formatCount(l.rps)}/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${l.requests} requests in ${l.seconds} s, ` +
+    `statuses ${JSON.stringify(l.statuses)}, errors ${l.errors}, timeouts ${l.timeouts}`
+  )
+}
+
+async function mapPool<T, U>(
+  items: T[],
+  concurrency: number,
+  work: (item: T, i: number) => Promise<U>,
+): Promise<U[]> {
+  const out: U[] = new Array(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await work(items[i]!, i)
+      }
+    }),
+  )
+  return out
+}
+
+/** Runs the CLI core in this process; returns its stdout, throws with its stderr on failure. */
+async function cli(env: CliIo['env'], args: string[]): Promise<string> {
+  let out = ''
+  let err = ''
+  const io: CliIo = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env,
+  }
+  const status = await codegen(args, io)
+  if (status !== 0) throw new Error(`onecode-codegen ${args.join(' ')} exited ${status}: ${err.trim()}`)
+  return out
+}
+
+type Starting = { child: ChildProcess; port: Promise<number> }
+
+async function withServer<T>(
+  children: Set<ChildProcess>,
+  starting: Starting,
+  work: (port: number) => Promise<T>,
+): Promise<T> {
+  children.add(starting.child)
+  try {
+    return await work(await starting.port)
+  } finally {
+    await stop(starting.child)
+    children.delete(starting.child)
+  }
+}
+
+function spawnTsx(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/** A child that prints `listening <port>` once it serves on a port the OS chose. */
+function startPrinting(script: string, args: string[], env: NodeJS.ProcessEnv): Starting {
+  const child = spawnTsx(script, args, env)
+  const port = new Promise<number>((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start: ${err}`)),
+      SERVER_START_TIMEOUT_MS,
+    )
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /listening (\d+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${script} exited ${code} before serving: ${err.trim()}`))
+    })
+  })
+  return { child, port }
+}
+
+/** A child serving on a port chosen beforehand (the app needs it in PUBLIC_BASE_URL); ready at /readyz. */
+function startReady(script: string, port: number, env: NodeJS.ProcessEnv, nodeFlags: string[]): Starting {
+  const child = spawnTsx(script, [], env, nodeFlags)
+  let err = ''
+  let exited: number | null | undefined
+  child.stdout?.resume()
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  child.once('exit', (code) => {
+    exited = code
+  })
+  const ready = async () => {
+    const deadline = performance.now() + SERVER_START_TIMEOUT_MS
+    while (performance.now() < deadline) {
+      if (exited !== undefined) throw new Error(`${script} exited ${exited} before ready: ${err.trim()}`)
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+      if (ok) return port
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`${script} not ready on port ${port} after ${SERVER_START_TIMEOUT_MS} ms: ${err.trim()}`)
+  }
+  return { child, port: ready() }
+}
+
+/** SIGTERM (the servers close gracefully, and a CPU profile is written), SIGKILL if it lingers. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+function claimsFromEnv(): number {
+  const raw = process.env.BENCH_CLAIMS
+  if (raw === undefined || raw === '') return DEFAULT_CLAIMS
+  const n = Number(raw.replaceAll('_', ''))
+  if (!Number.isSafeInteger(n) || n < CONNECTIONS || n > MAX_CLAIMS || n % CONNECTIONS !== 0)
+    throw new Error(
+      `BENCH_CLAIMS must be a multiple of ${CONNECTIONS} from ${CONNECTIONS} to ${MAX_CLAIMS}, got "${raw}"`,
+    )
+  return n
+}

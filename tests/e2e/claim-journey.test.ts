@@ -1,0 +1,81 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type CliIo, main as codegen } from '../../codegen/cli.ts'
+import { launchBrowser, screenshotOnFailure } from './support/browser.ts'
+import { codeFromOutbox } from './support/member-phone.ts'
+import { type RunningServer, startServer } from './support/server.ts'
+
+const PHONE = '13800138000'
+const PHONE_E164 = '+8613800138000'
+
+describe('a consumer claiming points in a real browser', () => {
+  let server: RunningServer
+  let browser: Browser
+  let urls: string[]
+  const pages: Page[] = []
+  const contexts: BrowserContext[] = []
+
+  beforeAll(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+    // The demo batch (#1) is activated; its URLs come from a real print file, as a printer gets them.
+    const out = path.join(server.dataDir, 'demo.csv')
+    const quiet = { write: () => true }
+    const io: CliIo = {
+      stdout: quiet,
+      stderr: quiet,
+      env: { DATA_DIR: server.dataDir, PUBLIC_BASE_URL: server.baseUrl, LOG_LEVEL: 'silent' },
+    }
+    expect(await codegen(['export', '--batch', '1', '--format', 'csv', '--out', out], io)).toBe(0)
+    urls = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(',')[2]!)
+  })
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await screenshotOnFailure(pages, ctx.task.name)
+    await Promise.all(contexts.splice(0).map((c) => c.close()))
+    pages.length = 0
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  async function phone() {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } })
+    contexts.push(context)
+    const page = await context.newPage()
+    pages.push(page)
+    return page
+  }
+
+  it('scans a printed code, signs in with the code from the outbox, claims 10 points and sees them in the account', async () => {
+    const page = await phone()
+    expect((await page.goto(urls[0]!))?.status()).toBe(200)
+    await page.getByRole('button', { name: '领取 10 积分' }).click()
+
+    await page.waitForSelector('#claim[data-step="identifier"]')
+    await page.getByLabel('手机号或邮箱').fill(PHONE)
+    await page.getByRole('button', { name: '获取验证码' }).click()
+
+    await page.waitForSelector('#claim[data-step="code"]')
+    expect(await page.textContent('#claim')).toContain('+86138****8000')
+    await page.getByLabel('6 位验证码').fill(codeFromOutbox(server.dataDir, PHONE_E164))
+    await page.getByLabel('我已阅读并同意《会员条款》和《隐私政策》').check()
+    await page.getByRole('button', { name: '登录并领取' }).click()
+
+    await page.waitForSelector('#claim[data-claim="claimed"]')
+    expect(await page.textContent('#claim')).toContain('已领取 10 积分！当前积分：10')
+
+    expect((await page.goto(`${server.baseUrl}/me/demo`))?.status()).toBe(200)
+    expect(await page.getAttribute('[data-balance]', 'data-balance')).toBe('10')
+    expect(await page.textContent('[data-balance]')).toContain('10')
+  })
+})

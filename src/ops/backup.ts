@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { type Db, openDatabase } from '../db/index.ts'
+import { checkLedger } from '../points/ledger-store.ts'
 
 /** The old database is kept beside the restored one under this suffix and a timestamp. */
 export const BEFORE_RESTORE_SUFFIX = '.before-restore-'
@@ -87,17 +88,16 @@ export function restoreDatabase(
 }
 
 /**
- * The checks a restored database must pass before it is used: SQLite's integrity check and the
- * foreign-key check. Returns the problems found (empty when the database is sound).
- *
- * This is the hook for domain checks: the points ledger's invariants (every transaction sums to
- * zero, balances equal the sum of entries) are to be added here when the ledger lands.
+ * The checks a restored database must pass before it is used: SQLite's integrity check, the
+ * foreign-key check and the points ledger's invariants (zero-sum transactions, no negative
+ * balance, one claim per code). Returns the problems found (empty when the database is sound).
  *
  * @example
  * const problems = verifyRestored(db); if (problems.length) throw new Error(problems.join('\n'))
  */
 export function verifyRestored(db: Db): string[] {
-  return sqliteProblems(db.$client)
+  const ledger = checkLedger(db.$client).map((p) => `ledger ${p.rule}: ${p.detail}`)
+  return [...sqliteProblems(db.$client), ...ledger].slice(0, MAX_PROBLEMS)
 }
 
 function sqliteProblems(sqlite: Database.Database): string[] {

@@ -140,6 +140,24 @@ describe('online backup and verified restore', () => {
     expect(verifyRestored(rt.db).join('\n')).toMatch(/foreign key: products/)
     rt.db.$client.close()
   })
+
+  it('reports a points ledger whose transaction does not sum to zero', () => {
+    const { rt } = seedDataDir(path.join(tmp, 'ledger'))
+    const c = rt.db.$client
+    const tx = c
+      .prepare(
+        "insert into ledger_transactions (brand_id, kind, memo, created_at) values (1, 'adjustment', 'x', 0)",
+      )
+      .run()
+    c.prepare(
+      "insert into ledger_entries (tx_id, brand_id, account, member_id, amount, created_at) values (?, 1, 'brand:adjusted', null, -5, 0)",
+    ).run(tx.lastInsertRowid)
+    c.prepare(
+      "insert into ledger_entries (tx_id, brand_id, account, member_id, amount, created_at) values (?, 1, 'brand:adjusted', null, 4, 0)",
+    ).run(tx.lastInsertRowid)
+    expect(verifyRestored(rt.db).join('\n')).toMatch(/ledger zero-sum: transaction \d+ sums to -1/)
+    c.close()
+  })
 })
 
 describe('the backup and restore commands', () => {

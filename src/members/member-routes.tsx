@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
@@ -65,20 +65,23 @@ export function createMemberRoutes(deps: AppDeps) {
   const lang = (c: Context<AppEnv>): Lang =>
     pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
 
+  // Every claim step reads the scan: built and prepared once with the routes (deps.db is fixed).
+  const scanQuery = deps.db
+    .select({
+      codeId: scans.codeId,
+      brandId: scans.brandId,
+      brandName: brands.name,
+      brandSlug: brands.slug,
+    })
+    .from(scans)
+    .innerJoin(brands, eq(brands.id, scans.brandId))
+    .where(and(eq(scans.id, sql.placeholder('scanId')), eq(scans.deviceId, sql.placeholder('deviceId'))))
+    .prepare()
+
   /** The scan this device made, with its code and brand: claims start from a scan page. */
   function scanOfDevice(c: Context<AppEnv>, scanId: number) {
     const deviceId = getCookie(c, DEVICE_COOKIE_NAME) ?? ''
-    const row = deps.db
-      .select({
-        codeId: scans.codeId,
-        brandId: scans.brandId,
-        brandName: brands.name,
-        brandSlug: brands.slug,
-      })
-      .from(scans)
-      .innerJoin(brands, eq(brands.id, scans.brandId))
-      .where(and(eq(scans.id, scanId), eq(scans.deviceId, deviceId)))
-      .get()
+    const row = scanQuery.get({ scanId, deviceId })
     return row && row.codeId !== null && row.brandId !== null
       ? { ...row, codeId: row.codeId, brandId: row.brandId, deviceId }
       : undefined

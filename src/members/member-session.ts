@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose'
+import { verifyKeyOf } from '../jwt-verify-key.ts'
 
 export const MEMBER_SESSION_TTL_S = 30 * 24 * 3600
 const ALG = 'HS256'
@@ -39,7 +40,7 @@ export async function readMemberSession(
   now: number,
 ): Promise<MemberClaims | undefined> {
   try {
-    const { payload } = await jwtVerify(jwt, key, {
+    const { payload } = await jwtVerify(jwt, await verifyKeyOf(key), {
       algorithms: [ALG],
       issuer: ISSUER,
       audience: AUDIENCE,

@@ -26,12 +26,29 @@ export function findMemberByIdentity(db: DbLike, brandId: number, identity: Iden
 }
 
 export function findMember(db: Db, brandId: number, memberId: number): Member | undefined {
+  let query = findMemberQueries.get(db)
+  if (!query) {
+    query = prepareFindMember(db)
+    findMemberQueries.set(db, query)
+  }
+  return query.get({ memberId, brandId })
+}
+
+// Every signed-in request reads its member: the query is built and prepared once per database.
+function prepareFindMember(db: Db) {
   return db
     .select()
     .from(members)
-    .where(and(eq(members.id, memberId), eq(members.brandId, brandId), isNull(members.deletedAt)))
-    .get()
+    .where(
+      and(
+        eq(members.id, sql.placeholder('memberId')),
+        eq(members.brandId, sql.placeholder('brandId')),
+        isNull(members.deletedAt),
+      ),
+    )
+    .prepare()
 }
+const findMemberQueries = new WeakMap<Db, ReturnType<typeof prepareFindMember>>()
 
 function hashCode(key: Uint8Array, challengeScope: string, code: string): string {
   return createHmac('sha256', key).update(`${challengeScope}:${code}`).digest('base64url')

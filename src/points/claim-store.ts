@@ -1,12 +1,9 @@
-import { and, eq, gte, sql } from 'drizzle-orm'
-import { batches, codes } from '../batches/batch-schema.ts'
-import type { Db, DbLike } from '../db/index.ts'
+import type { CodeState } from '../batches/batch-schema.ts'
+import type { Db } from '../db/index.ts'
 import { isUniqueViolation } from '../db/sqlite-errors.ts'
-import { products } from '../products/product-schema.ts'
 import { BRAND_ACCOUNTS, balanceOf, MEMBER_ACCOUNT, postTransaction } from './ledger-store.ts'
-import { listTiers, type PointSettings, readPointSettings } from './point-settings-store.ts'
+import { type PointSettings, pointRulesFor, type Tier } from './point-settings-store.ts'
 import { addCalendarMonths, chinaDayStart, chinaWeekStart, DAY_MS } from './points-calendar.ts'
-import { claims } from './points-schema.ts'
 import { applyMultiplier, BASE_MULTIPLIER_PCT } from './tier-rules.ts'
 import { heldTier, raiseTierIfEarned } from './tier-store.ts'
 
@@ -42,98 +39,131 @@ export type ClaimOutcome =
  * claimCode(db, { brandId, codeId, memberId, idempotencyKey: form.key, now })
  */
 export function claimCode(db: Db, input: ClaimInput): ClaimOutcome {
+  const q = statementsFor(db)
   try {
-    return db.transaction((tx): ClaimOutcome => {
-      const previous = tx.select().from(claims).where(eq(claims.idempotencyKey, input.idempotencyKey)).get()
-      if (previous && previous.memberId === input.memberId && previous.codeId === input.codeId) {
-        return {
-          kind: 'claimed',
-          points: previous.points,
-          balance: balanceOf(tx, input.brandId, input.memberId),
-          replay: true,
-        }
-      }
-      const code = tx
-        .select({ id: codes.id, state: codes.state, points: products.points })
-        .from(codes)
-        .innerJoin(batches, eq(batches.id, codes.batchId))
-        .innerJoin(products, eq(products.id, batches.productId))
-        .where(and(eq(codes.id, input.codeId), eq(codes.brandId, input.brandId)))
-        .get()
-      if (!code) return { kind: 'not-found' }
-      if (code.state === 'voided') return { kind: 'voided' }
-      if (code.state === 'claimed') return alreadyClaimed(tx, input)
-      if (code.state !== 'activated') return { kind: 'not-activated' }
-      if (code.points <= 0) return { kind: 'no-points' }
-      const settings = readPointSettings(tx, input.brandId)
-      const brandTiers = listTiers(tx, input.brandId)
-      // The tier held before this claim sets its rate; a tier this claim reaches applies from the next.
-      const multiplierPct =
-        brandTiers.length === 0
-          ? BASE_MULTIPLIER_PCT
-          : (heldTier(tx, input.brandId, input.memberId, brandTiers)?.multiplierPct ?? BASE_MULTIPLIER_PCT)
-      const points = applyMultiplier(code.points, multiplierPct)
-      const overCap = capExceeded(tx, input, settings, points)
-      if (overCap) return overCap
-      const moved = tx
-        .update(codes)
-        .set({ state: 'claimed', claimedAt: input.now })
-        .where(and(eq(codes.id, code.id), eq(codes.state, 'activated')))
-        .run()
-      if (moved.changes !== 1) return alreadyClaimed(tx, input)
-      const expiresAt =
-        settings.expiryMonths === null ? null : addCalendarMonths(input.now, settings.expiryMonths)
-      const txId = postTransaction(
-        tx,
-        input.brandId,
-        {
-          kind: 'claim',
-          memo: `code ${code.id}`,
-          entries: [
-            { account: MEMBER_ACCOUNT, memberId: input.memberId, amount: points, expiresAt },
-            { account: BRAND_ACCOUNTS.issued, amount: -points },
-          ],
-        },
-        input.now,
-      )
-      tx.insert(claims)
-        .values({
-          brandId: input.brandId,
-          codeId: code.id,
-          memberId: input.memberId,
-          txId,
-          points,
-          idempotencyKey: input.idempotencyKey,
-          createdAt: input.now,
-        })
-        .run()
-      if (brandTiers.length > 0) {
-        raiseTierIfEarned(tx, input.brandId, input.memberId, input.now, {
-          tiers: brandTiers,
-          tierWindowDays: settings.tierWindowDays,
-        })
-      }
-      return {
-        kind: 'claimed',
-        points,
-        balance: balanceOf(tx, input.brandId, input.memberId),
-        replay: false,
-      }
-    })
+    return q.claimInTransaction(db, input)
   } catch (err) {
     // Another process claimed the code (or used the key) between our read and our insert.
-    if (isUniqueViolation(err)) return alreadyClaimed(db, input)
+    if (isUniqueViolation(err)) return alreadyClaimed(q, input)
     throw err
   }
 }
 
-function alreadyClaimed(db: DbLike, input: ClaimInput): ClaimOutcome {
-  const claim = db.select().from(claims).where(eq(claims.codeId, input.codeId)).get()
+/** The body of claimCode; it runs inside the transaction `q.claimInTransaction` opens. */
+function claim(db: Db, input: ClaimInput): ClaimOutcome {
+  const q = statementsFor(db)
+  const previous = q.claimByKey.get(input.idempotencyKey) as
+    | { memberId: number; codeId: number; points: number }
+    | undefined
+  if (previous && previous.memberId === input.memberId && previous.codeId === input.codeId) {
+    return {
+      kind: 'claimed',
+      points: previous.points,
+      balance: balanceOf(db, input.brandId, input.memberId),
+      replay: true,
+    }
+  }
+  const code = q.code.get(input.codeId, input.brandId) as
+    | { id: number; state: CodeState; points: number }
+    | undefined
+  if (!code) return { kind: 'not-found' }
+  if (code.state === 'voided') return { kind: 'voided' }
+  if (code.state === 'claimed') return alreadyClaimed(q, input)
+  if (code.state !== 'activated') return { kind: 'not-activated' }
+  if (code.points <= 0) return { kind: 'no-points' }
+  const { settings, tiers: brandTiers } = pointRulesFor(db, input.brandId)
+  // The tier held before this claim sets its rate; a tier this claim reaches applies from the next.
+  const multiplierPct =
+    brandTiers.length === 0
+      ? BASE_MULTIPLIER_PCT
+      : (heldTier(db, input.brandId, input.memberId, brandTiers as Tier[])?.multiplierPct ??
+        BASE_MULTIPLIER_PCT)
+  const points = applyMultiplier(code.points, multiplierPct)
+  const overCap = capExceeded(q, input, settings, points)
+  if (overCap) return overCap
+  const moved = q.moveCode.run(input.now, code.id)
+  if (moved.changes !== 1) return alreadyClaimed(q, input)
+  const expiresAt =
+    settings.expiryMonths === null ? null : addCalendarMonths(input.now, settings.expiryMonths)
+  const txId = postTransaction(
+    db,
+    input.brandId,
+    {
+      kind: 'claim',
+      memo: `code ${code.id}`,
+      entries: [
+        { account: MEMBER_ACCOUNT, memberId: input.memberId, amount: points, expiresAt },
+        { account: BRAND_ACCOUNTS.issued, amount: -points },
+      ],
+    },
+    input.now,
+  )
+  q.insertClaim.run(input.brandId, code.id, input.memberId, txId, points, input.idempotencyKey, input.now)
+  if (brandTiers.length > 0) {
+    raiseTierIfEarned(db, input.brandId, input.memberId, input.now, {
+      tiers: brandTiers as Tier[],
+      tierWindowDays: settings.tierWindowDays,
+    })
+  }
+  return {
+    kind: 'claimed',
+    points,
+    balance: balanceOf(db, input.brandId, input.memberId),
+    replay: false,
+  }
+}
+
+function alreadyClaimed(q: ClaimStatements, input: ClaimInput): ClaimOutcome {
+  const claim = q.claimOfCode.get(input.codeId) as { memberId: number; createdAt: number } | undefined
   return {
     kind: 'already-claimed',
     byYou: claim?.memberId === input.memberId,
     at: claim?.createdAt ?? input.now,
   }
+}
+
+type ClaimStatements = ReturnType<typeof prepareClaimStatements>
+
+// Claiming is the second-hottest path after scanning: its statements are prepared once per
+// connection, in plain SQL over the tables of points-schema.ts, batch-schema.ts and
+// product-schema.ts, and the transaction is wrapped once. Every statement runs on the connection
+// the transaction is open on, so all of a claim's reads and writes stay in that one transaction
+// (helpers handed `db` inside it run there too: better-sqlite3 has one connection per handle).
+function prepareClaimStatements(c: Db['$client']) {
+  return {
+    claimByKey: c.prepare(
+      'SELECT member_id AS memberId, code_id AS codeId, points FROM claims WHERE idempotency_key = ?',
+    ),
+    claimOfCode: c.prepare(
+      'SELECT member_id AS memberId, created_at AS createdAt FROM claims WHERE code_id = ?',
+    ),
+    code: c.prepare(`
+      SELECT c.id, c.state, p.points
+      FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
+      WHERE c.id = ? AND c.brand_id = ?`),
+    moveCode: c.prepare(
+      "UPDATE codes SET state = 'claimed', claimed_at = ? WHERE id = ? AND state = 'activated'",
+    ),
+    insertClaim: c.prepare(`
+      INSERT INTO claims (brand_id, code_id, member_id, tx_id, points, idempotency_key, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    earnedSince: c.prepare(
+      'SELECT coalesce(sum(points), 0) AS total FROM claims WHERE member_id = ? AND brand_id = ? AND created_at >= ?',
+    ),
+    /** claim() in a (deferred) transaction, or a savepoint inside an open one; rolls back on a throw. */
+    claimInTransaction: c.transaction(claim),
+  }
+}
+
+const prepared = new WeakMap<Db, ClaimStatements>()
+
+function statementsFor(db: Db): ClaimStatements {
+  let q = prepared.get(db)
+  if (!q) {
+    q = prepareClaimStatements(db.$client)
+    prepared.set(db, q)
+  }
+  return q
 }
 
 /**
@@ -142,23 +172,13 @@ function alreadyClaimed(db: DbLike, input: ClaimInput): ClaimOutcome {
  * worth more than the whole cap: otherwise such a code could never be claimed at all.
  */
 function capExceeded(
-  tx: DbLike,
+  q: ClaimStatements,
   input: ClaimInput,
   settings: PointSettings,
   points: number,
 ): Extract<ClaimOutcome, { kind: 'over-cap' }> | undefined {
   const earnedSince = (start: number) =>
-    tx
-      .select({ total: sql<number>`coalesce(sum(${claims.points}), 0)` })
-      .from(claims)
-      .where(
-        and(
-          eq(claims.memberId, input.memberId),
-          eq(claims.brandId, input.brandId),
-          gte(claims.createdAt, start),
-        ),
-      )
-      .get()!.total
+    (q.earnedSince.get(input.memberId, input.brandId, start) as { total: number }).total
   const over = (cap: number | null, start: number) => {
     if (cap === null) return false
     const earned = earnedSince(start)

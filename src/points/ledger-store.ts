@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
-import { and, eq, sql } from 'drizzle-orm'
 import type { DbLike } from '../db/index.ts'
-import { type LedgerKind, ledgerEntries, ledgerTransactions } from './points-schema.ts'
+import { preparedPerConnection } from '../db/prepared.ts'
+import type { LedgerKind } from './points-schema.ts'
 
 export const BRAND_ACCOUNTS = {
   issued: 'brand:issued',
@@ -32,35 +32,33 @@ export function postTransaction(
   if (sum !== 0 || input.entries.some((e) => !Number.isSafeInteger(e.amount)) || input.entries.length < 2) {
     throw new Error(`unbalanced ledger transaction (${input.kind}): entries sum to ${sum}`)
   }
-  const { id } = tx
-    .insert(ledgerTransactions)
-    .values({ brandId, kind: input.kind, memo: input.memo, createdAt: now })
-    .returning({ id: ledgerTransactions.id })
-    .get()
-  tx.insert(ledgerEntries)
-    .values(
-      input.entries.map((e) => ({
-        txId: id,
-        brandId,
-        account: e.account,
-        memberId: e.memberId ?? null,
-        amount: e.amount,
-        expiresAt: e.expiresAt ?? null,
-        createdAt: now,
-      })),
-    )
-    .run()
+  const q = statementsFor(tx)
+  const { id } = q.insertTransaction.get(brandId, input.kind, input.memo, now) as { id: number }
+  for (const e of input.entries) {
+    q.insertEntry.run(id, brandId, e.account, e.memberId ?? null, e.amount, e.expiresAt ?? null, now)
+  }
   return id
 }
 
 /** A member's balance: the sum of their ledger lines. */
 export function balanceOf(db: DbLike, brandId: number, memberId: number): number {
-  return db
-    .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)` })
-    .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.brandId, brandId), eq(ledgerEntries.memberId, memberId)))
-    .get()!.total
+  return (statementsFor(db).balance.get(brandId, memberId) as { total: number }).total
 }
+
+// Every claim posts a transaction and reads a balance: these statements are prepared once per
+// connection (the tables are ledger_transactions and ledger_entries of points-schema.ts).
+const statementsFor = preparedPerConnection((c) => ({
+  insertTransaction: c.prepare(
+    'INSERT INTO ledger_transactions (brand_id, kind, memo, created_at) VALUES (?, ?, ?, ?) RETURNING id',
+  ),
+  insertEntry: c.prepare(
+    `INSERT INTO ledger_entries (tx_id, brand_id, account, member_id, amount, expires_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ),
+  balance: c.prepare(
+    'SELECT coalesce(sum(amount), 0) AS total FROM ledger_entries WHERE brand_id = ? AND member_id = ?',
+  ),
+}))
 
 export type LedgerProblem = { rule: string; detail: string }
 

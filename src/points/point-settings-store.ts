@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm'
 import type { BrandDb } from '../db/brand-scope.ts'
-import type { DbLike } from '../db/index.ts'
+import type { Db, DbLike } from '../db/index.ts'
 import { isUniqueViolation } from '../db/sqlite-errors.ts'
 import { type Actor, recordAudit } from '../staff/audit-store.ts'
 import type { PointSettingsInput, TierInput } from './points-input.ts'
@@ -44,8 +44,64 @@ export function readPointSettings(db: DbLike, brandId: number): PointSettings {
   }
 }
 
+export type PointRules = { settings: Readonly<PointSettings>; tiers: readonly Readonly<Tier>[] }
+
+/**
+ * How long a brand's points rules may be served from memory. Staleness bound: the save functions
+ * below (savePointSettings, createTier, updateTier, deleteTier) drop the entry as they finish, so in
+ * this process a claim sees a change at once; a change written by another process (or by SQL that
+ * bypasses these functions) reaches claims here at most this long after it commits.
+ */
+export const POINT_RULES_TTL_MS = 5_000
+
+type CachedRules = { rules: PointRules; until: number }
+const rulesCache = new WeakMap<Db['$client'], Map<number, CachedRules>>()
+
+/**
+ * The brand's settings and tiers for a claim, read at most once per `POINT_RULES_TTL_MS` (a claim
+ * needs both, and re-reading them on every claim cost more than the ledger writes). The values are
+ * frozen: callers share them.
+ *
+ * @example
+ * const { settings, tiers } = pointRulesFor(db, brandId)
+ */
+export function pointRulesFor(db: Db, brandId: number): PointRules {
+  let brands = rulesCache.get(db.$client)
+  if (!brands) {
+    brands = new Map()
+    rulesCache.set(db.$client, brands)
+  }
+  const now = Date.now()
+  const cached = brands.get(brandId)
+  if (cached && cached.until > now) return cached.rules
+  const rules: PointRules = Object.freeze({
+    settings: Object.freeze(readPointSettings(db, brandId)),
+    tiers: Object.freeze(listTiers(db, brandId).map((t) => Object.freeze(t))),
+  })
+  brands.set(brandId, { rules, until: now + POINT_RULES_TTL_MS })
+  return rules
+}
+
+/** Drops the brand's cached rules; the save functions call it after their transaction, committed or not. */
+function forgetPointRules(db: Db, brandId: number): void {
+  rulesCache.get(db.$client)?.delete(brandId)
+}
+
 /** Saves the brand's points rules (an owner's action: the route checks the role) with an audit record. */
 export function savePointSettings(
+  bdb: BrandDb,
+  actor: Actor,
+  input: PointSettingsInput,
+  now: number,
+): PointSettings {
+  try {
+    return savePointSettingsInTransaction(bdb, actor, input, now)
+  } finally {
+    forgetPointRules(bdb.db, bdb.brandId)
+  }
+}
+
+function savePointSettingsInTransaction(
   bdb: BrandDb,
   actor: Actor,
   input: PointSettingsInput,
@@ -111,6 +167,8 @@ export function createTier(bdb: BrandDb, actor: Actor, input: TierInput, now: nu
     })
   } catch (err) {
     return uniqueOutcome(err)
+  } finally {
+    forgetPointRules(bdb.db, bdb.brandId)
   }
 }
 
@@ -152,6 +210,8 @@ export function updateTier(
     })
   } catch (err) {
     return uniqueOutcome(err)
+  } finally {
+    forgetPointRules(bdb.db, bdb.brandId)
   }
 }
 
@@ -160,6 +220,19 @@ export function updateTier(
  * threshold (the brand removed the level, so they keep what lies beneath it), or to no tier.
  */
 export function deleteTier(
+  bdb: BrandDb,
+  actor: Actor,
+  id: number,
+  now: number,
+): { kind: 'deleted'; movedMembers: number } | { kind: 'not-found' } {
+  try {
+    return deleteTierInTransaction(bdb, actor, id, now)
+  } finally {
+    forgetPointRules(bdb.db, bdb.brandId)
+  }
+}
+
+function deleteTierInTransaction(
   bdb: BrandDb,
   actor: Actor,
   id: number,

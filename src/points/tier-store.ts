@@ -1,9 +1,10 @@
-import { and, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm'
+import { and, eq, isNotNull } from 'drizzle-orm'
 import type { Db, DbLike } from '../db/index.ts'
+import { preparedPerConnection } from '../db/prepared.ts'
 import { members } from '../members/member-schema.ts'
 import { DEFAULT_TIER_WINDOW_DAYS, listTiers, readPointSettings, type Tier } from './point-settings-store.ts'
 import { chinaMonthKey, DAY_MS } from './points-calendar.ts'
-import { jobRuns, ledgerEntries, ledgerTransactions, memberTiers } from './points-schema.ts'
+import { jobRuns, memberTiers } from './points-schema.ts'
 import { nextTierProgress, ranksAbove, tierAfterEarning, tierFor } from './tier-rules.ts'
 
 export const TIER_REVIEW_JOB = 'tier-review'
@@ -19,33 +20,26 @@ export function earnedInWindow(
   now: number,
   windowDays: number = DEFAULT_TIER_WINDOW_DAYS,
 ): number {
-  return db
-    .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)` })
-    .from(ledgerEntries)
-    .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
-    .where(
-      and(
-        eq(ledgerEntries.brandId, brandId),
-        eq(ledgerEntries.memberId, memberId),
-        gt(ledgerEntries.amount, 0),
-        inArray(ledgerTransactions.kind, ['claim', 'adjustment']),
-        gt(ledgerEntries.createdAt, now - windowDays * DAY_MS),
-        lte(ledgerEntries.createdAt, now),
-      ),
-    )
-    .get()!.total
+  const row = statementsFor(db).earned.get({ brandId, memberId, since: now - windowDays * DAY_MS, now })
+  return (row as { total: number }).total
 }
 
 /** The tier a member holds (null: none yet, or below every threshold at the last review). */
 export function heldTier(db: DbLike, brandId: number, memberId: number, brandTiers?: Tier[]): Tier | null {
-  const row = db
-    .select({ tierId: memberTiers.tierId })
-    .from(memberTiers)
-    .where(and(eq(memberTiers.memberId, memberId), eq(memberTiers.brandId, brandId)))
-    .get()
+  const row = statementsFor(db).held.get(memberId, brandId) as { tierId: number | null } | undefined
   if (!row || row.tierId === null) return null
   return (brandTiers ?? listTiers(db, brandId)).find((t) => t.id === row.tierId) ?? null
 }
+
+// Read on every claim, so prepared once per connection (the tables of points-schema.ts).
+const statementsFor = preparedPerConnection((c) => ({
+  earned: c.prepare(`
+    SELECT coalesce(sum(e.amount), 0) AS total
+    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.tx_id
+    WHERE e.brand_id = @brandId AND e.member_id = @memberId AND e.amount > 0
+      AND t.kind IN ('claim', 'adjustment') AND e.created_at > @since AND e.created_at <= @now`),
+  held: c.prepare('SELECT tier_id AS tierId FROM member_tiers WHERE member_id = ? AND brand_id = ?'),
+}))
 
 /**
  * Raises the member's tier at once if their earnings in the window reached a higher one; never

@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import { jwtVerify, SignJWT } from 'jose'
+import { verifyKeyOf } from '../jwt-verify-key.ts'
 import type { StaffRole } from './staff-schema.ts'
 
 export const STAFF_COOKIE = 'oc_staff'
@@ -38,7 +39,7 @@ export async function readStaffSession(
   now: number,
 ): Promise<StaffClaims | undefined> {
   try {
-    const { payload } = await jwtVerify(jwt, key, {
+    const { payload } = await jwtVerify(jwt, await verifyKeyOf(key), {
       algorithms: [ALG],
       issuer: ISSUER,
       audience: AUDIENCE,

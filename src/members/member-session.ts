@@ -1,11 +1,6 @@
-import { jwtVerify, SignJWT } from 'jose'
-import { verifyKeyOf } from '../jwt-verify-key.ts'
+import { sessionTokens } from '../session-token.ts'
 
 export const MEMBER_SESSION_TTL_S = 30 * 24 * 3600
-const ALG = 'HS256'
-const ISSUER = 'onecode'
-const AUDIENCE = 'onecode-member'
-const TYP = 'oc-member+jwt'
 
 /** One cookie per brand: a consumer can be a member of several brands on one phone. */
 export function memberCookieName(brandId: number): string {
@@ -14,24 +9,15 @@ export function memberCookieName(brandId: number): string {
 
 export type MemberClaims = { memberId: number; brandId: number }
 
-export async function issueMemberSession(
-  key: Uint8Array,
-  claims: MemberClaims,
-  now: number,
-): Promise<string> {
-  return new SignJWT({ brand: claims.brandId })
-    .setProtectedHeader({ alg: ALG, typ: TYP })
-    .setSubject(String(claims.memberId))
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(Math.floor(now / 1000))
-    .setExpirationTime(Math.floor(now / 1000) + MEMBER_SESSION_TTL_S)
-    .sign(key)
+const tokens = sessionTokens({ audience: 'onecode-member', typ: 'oc-member+jwt', ttlS: MEMBER_SESSION_TTL_S })
+
+export function issueMemberSession(key: Uint8Array, claims: MemberClaims, now: number): Promise<string> {
+  return tokens.issue(key, String(claims.memberId), { brand: claims.brandId }, now)
 }
 
 /**
- * Verifies a member cookie with algorithm, issuer, audience and type pinned; a staff token, an
- * `alg: none` token, a tampered or expired one, or one of another brand comes back undefined.
+ * Verifies a member cookie (see session-token.ts for what is pinned); a staff token or one of
+ * another brand comes back undefined too.
  */
 export async function readMemberSession(
   key: Uint8Array,
@@ -39,18 +25,8 @@ export async function readMemberSession(
   brandId: number,
   now: number,
 ): Promise<MemberClaims | undefined> {
-  try {
-    const { payload } = await jwtVerify(jwt, await verifyKeyOf(key), {
-      algorithms: [ALG],
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      typ: TYP,
-      currentDate: new Date(now),
-    })
-    const memberId = Number(payload.sub)
-    if (!Number.isSafeInteger(memberId) || payload.brand !== brandId) return undefined
-    return { memberId, brandId }
-  } catch {
-    return undefined
-  }
+  const payload = await tokens.read(key, jwt, now)
+  const memberId = Number(payload?.sub)
+  if (!payload || !Number.isSafeInteger(memberId) || payload.brand !== brandId) return undefined
+  return { memberId, brandId }
 }

@@ -1,14 +1,9 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
-import { jwtVerify, SignJWT } from 'jose'
-import { verifyKeyOf } from '../jwt-verify-key.ts'
+import { sessionTokens } from '../session-token.ts'
 import type { StaffRole } from './staff-schema.ts'
 
 export const STAFF_COOKIE = 'oc_staff'
 export const STAFF_SESSION_TTL_S = 12 * 3600
-const ALG = 'HS256'
-const ISSUER = 'onecode'
-const AUDIENCE = 'onecode-admin'
-const TYP = 'oc-staff+jwt'
 
 export type StaffClaims = { staffId: number; brandId: number; role: StaffRole; sessionVersion: number }
 
@@ -17,49 +12,37 @@ export function deriveKey(master: Uint8Array, purpose: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', master, Buffer.alloc(0), `onecode ${purpose}`, 32))
 }
 
+const tokens = sessionTokens({ audience: 'onecode-admin', typ: 'oc-staff+jwt', ttlS: STAFF_SESSION_TTL_S })
+
 /** `await issueStaffSession(key, claims, now)` → compact JWT for the httpOnly cookie. */
-export async function issueStaffSession(key: Uint8Array, claims: StaffClaims, now: number): Promise<string> {
-  return new SignJWT({ brand: claims.brandId, role: claims.role, sv: claims.sessionVersion })
-    .setProtectedHeader({ alg: ALG, typ: TYP })
-    .setSubject(String(claims.staffId))
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(Math.floor(now / 1000))
-    .setExpirationTime(Math.floor(now / 1000) + STAFF_SESSION_TTL_S)
-    .sign(key)
+export function issueStaffSession(key: Uint8Array, claims: StaffClaims, now: number): Promise<string> {
+  return tokens.issue(
+    key,
+    String(claims.staffId),
+    { brand: claims.brandId, role: claims.role, sv: claims.sessionVersion },
+    now,
+  )
 }
 
-/**
- * Verifies a session cookie with the algorithm, issuer, audience and type pinned: `alg: none`, an
- * RS/HS confusion, a token for the member audience or an expired one all come back `undefined`.
- */
+/** Verifies a staff cookie (see session-token.ts for what is pinned); a member token comes back undefined. */
 export async function readStaffSession(
   key: Uint8Array,
   jwt: string,
   now: number,
 ): Promise<StaffClaims | undefined> {
-  try {
-    const { payload } = await jwtVerify(jwt, await verifyKeyOf(key), {
-      algorithms: [ALG],
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      typ: TYP,
-      currentDate: new Date(now),
-    })
-    const staffId = Number(payload.sub)
-    const { brand, role, sv } = payload as { brand?: unknown; role?: unknown; sv?: unknown }
-    if (
-      !Number.isInteger(staffId) ||
-      typeof brand !== 'number' ||
-      typeof sv !== 'number' ||
-      typeof role !== 'string'
-    ) {
-      return undefined
-    }
-    return { staffId, brandId: brand, role: role as StaffRole, sessionVersion: sv }
-  } catch {
+  const payload = await tokens.read(key, jwt, now)
+  if (!payload) return undefined
+  const staffId = Number(payload.sub)
+  const { brand, role, sv } = payload as { brand?: unknown; role?: unknown; sv?: unknown }
+  if (
+    !Number.isInteger(staffId) ||
+    typeof brand !== 'number' ||
+    typeof sv !== 'number' ||
+    typeof role !== 'string'
+  ) {
     return undefined
   }
+  return { staffId, brandId: brand, role: role as StaffRole, sessionVersion: sv }
 }
 
 /** The CSRF token of a session: bound to the staff member and their session version. */

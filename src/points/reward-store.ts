@@ -429,36 +429,8 @@ export type RedemptionRow = {
   cancelledAt: number | null
 }
 
-/** One page of the brand's redemptions, newest first; `before` is the id to continue below. */
-export function listRedemptions(bdb: BrandDb, before?: number) {
-  const rows: RedemptionRow[] = bdb.db
-    .select({
-      id: redemptions.id,
-      rewardName: rewards.name,
-      memberId: redemptions.memberId,
-      memberPhone: members.phone,
-      memberEmail: members.email,
-      code: redemptions.rewardCode,
-      points: redemptions.points,
-      status: redemptions.status,
-      createdAt: redemptions.createdAt,
-      cancelledAt: redemptions.cancelledAt,
-    })
-    .from(redemptions)
-    .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
-    .leftJoin(members, eq(members.id, redemptions.memberId))
-    .where(bdb.scoped(redemptions, before ? lt(redemptions.id, before) : undefined))
-    .orderBy(desc(redemptions.id))
-    .limit(REDEMPTIONS_PAGE_SIZE + 1)
-    .all()
-  const hasMore = rows.length > REDEMPTIONS_PAGE_SIZE
-  return {
-    rows: rows.slice(0, REDEMPTIONS_PAGE_SIZE),
-    nextBefore: hasMore ? rows[REDEMPTIONS_PAGE_SIZE - 1]?.id : undefined,
-  }
-}
-
-export function findRedemption(bdb: BrandDb, id: number): RedemptionRow | undefined {
+/** Redemptions with their reward's name and the member's contact, for the console's lists. */
+function selectRedemptions(bdb: BrandDb) {
   return bdb.db
     .select({
       id: redemptions.id,
@@ -475,6 +447,24 @@ export function findRedemption(bdb: BrandDb, id: number): RedemptionRow | undefi
     .from(redemptions)
     .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
     .leftJoin(members, eq(members.id, redemptions.memberId))
+}
+
+/** One page of the brand's redemptions, newest first; `before` is the id to continue below. */
+export function listRedemptions(bdb: BrandDb, before?: number) {
+  const rows: RedemptionRow[] = selectRedemptions(bdb)
+    .where(bdb.scoped(redemptions, before ? lt(redemptions.id, before) : undefined))
+    .orderBy(desc(redemptions.id))
+    .limit(REDEMPTIONS_PAGE_SIZE + 1)
+    .all()
+  const hasMore = rows.length > REDEMPTIONS_PAGE_SIZE
+  return {
+    rows: rows.slice(0, REDEMPTIONS_PAGE_SIZE),
+    nextBefore: hasMore ? rows[REDEMPTIONS_PAGE_SIZE - 1]?.id : undefined,
+  }
+}
+
+export function findRedemption(bdb: BrandDb, id: number): RedemptionRow | undefined {
+  return selectRedemptions(bdb)
     .where(bdb.scoped(redemptions, eq(redemptions.id, id)))
     .get()
 }

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import fs from 'node:fs'
 import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
@@ -22,6 +21,7 @@ import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
+import { DEVICE_COOKIE_NAME, deviceCsrfToken, isValidDeviceCsrf } from './device-token.ts'
 import { truncateIp } from './ip-prefix.ts'
 import {
   createScanRecorder,
@@ -31,7 +31,6 @@ import {
   recordLocation,
 } from './scan-store.ts'
 
-export const DEVICE_COOKIE = 'oc_dev'
 const LANG_COOKIE = 'oc_lang'
 const YEAR_S = 365 * 24 * 3600
 /** Failed checks (forged, mistyped or unknown codes) allowed per IP and per device in the window. */
@@ -79,14 +78,13 @@ export function createScanRoutes(deps: ScanDeps) {
   const recordScan = createScanRecorder(deps.db)
   const memberSessionKey = deriveKey(deps.masterKey, 'member session')
 
-  const csrfFor = (deviceId: string) =>
-    createHmac('sha256', csrfKey).update(`dev:${deviceId}`).digest('base64url')
+  const csrfFor = (deviceId: string) => deviceCsrfToken(csrfKey, deviceId)
 
   function device(c: Context<AppEnv>): string {
-    const existing = getCookie(c, DEVICE_COOKIE)
+    const existing = getCookie(c, DEVICE_COOKIE_NAME)
     if (existing && /^[A-Za-z0-9_-]{21}$/.test(existing)) return existing
     const id = nanoid()
-    setCookie(c, DEVICE_COOKIE, id, {
+    setCookie(c, DEVICE_COOKIE_NAME, id, {
       httpOnly: true,
       sameSite: 'Lax',
       secure: deps.config.cookieSecure,
@@ -208,13 +206,6 @@ export function createScanRoutes(deps: ScanDeps) {
     return scan(c, parts.token, parts.gtin14)
   }
 
-  function validCsrf(deviceId: string, token: string | undefined): boolean {
-    if (!token) return false
-    const a = Buffer.from(csrfFor(deviceId))
-    const b = Buffer.from(token)
-    return a.length === b.length && timingSafeEqual(a, b)
-  }
-
   return new Hono<AppEnv>()
     .get('/c/:token', (c) => scan(c, c.req.param('token')))
     .get('/C/:token', (c) => scan(c, c.req.param('token')))
@@ -229,7 +220,10 @@ export function createScanRoutes(deps: ScanDeps) {
       const deviceId = device(c)
       const l = lang(c)
       const parsed = LocationForm.safeParse(await c.req.parseBody())
-      if (!parsed.success || !validCsrf(deviceId, parsed.data._csrf ?? c.req.header('x-csrf-token'))) {
+      if (
+        !parsed.success ||
+        !isValidDeviceCsrf(csrfKey, deviceId, parsed.data._csrf ?? c.req.header('x-csrf-token'))
+      ) {
         return c.text(MESSAGES[l].locationUnavailable, 403)
       }
       const scanId = Number(c.req.param('id'))

@@ -50,6 +50,9 @@ export const codes = sqliteTable(
     voidedAt: integer('voided_at'),
     voidReason: text('void_reason', { enum: VOID_REASONS }),
     claimedAt: integer('claimed_at'),
+    /** The distributor the latest warehouse-out (出库) bound this code to, and that shipment. */
+    distributorId: integer('distributor_id'),
+    shipmentId: integer('shipment_id'),
   },
   // Foreign keys on codes are left to the batch row: with ten million rows per batch, the checks
   // double the mint time and the batch insert already proves brand and product.

@@ -9,8 +9,20 @@ export const members = sqliteTable(
     brandId: integer('brand_id')
       .notNull()
       .references(() => brands.id),
+    /** Legacy plain-text columns: emptied at start once the encrypted ones are filled. */
     phone: text('phone'),
     email: text('email'),
+    /** Keyed hashes (HMAC-SHA-256 of the normalised value) for lookup and uniqueness. */
+    phoneHash: text('phone_hash'),
+    emailHash: text('email_hash'),
+    /** AES-256-GCM sealed E.164 phone and lower-cased email. */
+    phoneEnc: text('phone_enc'),
+    emailEnc: text('email_enc'),
+    /** Display hints that reveal little: last 4 digits of the phone, first letter + domain of the email. */
+    phoneHint: text('phone_hint'),
+    emailHint: text('email_hint'),
+    /** Set when an owner merged this member into another; the row stays for history. */
+    mergedIntoId: integer('merged_into_id'),
     name: text('name'),
     birthday: text('birthday'),
     gender: text('gender'),
@@ -21,6 +33,9 @@ export const members = sqliteTable(
   (t) => [
     uniqueIndex('members_brand_phone_uq').on(t.brandId, t.phone),
     uniqueIndex('members_brand_email_uq').on(t.brandId, t.email),
+    uniqueIndex('members_brand_phone_hash_uq').on(t.brandId, t.phoneHash),
+    uniqueIndex('members_brand_email_hash_uq').on(t.brandId, t.emailHash),
+    index('members_brand_created_idx').on(t.brandId, t.createdAt),
   ],
 )
 

@@ -10,6 +10,8 @@ export const products = sqliteTable(
       .references(() => brands.id),
     sku: text('sku').notNull(),
     name: text('name').notNull(),
+    /** A brand's own grouping ('护肤', 'Skin care'); feeds members' category preference. */
+    category: text('category'),
     gtin: text('gtin'),
     points: integer('points').notNull().default(0),
     imageUrl: text('image_url'),

@@ -42,5 +42,6 @@ export const scans = sqliteTable(
     index('scans_code_at_idx').on(t.codeId, t.at),
     index('scans_brand_at_idx').on(t.brandId, t.at),
     index('scans_located_idx').on(t.locatedAt),
+    index('scans_member_at_idx').on(t.memberId, t.at),
   ],
 )

@@ -18,6 +18,22 @@ export const PERMISSIONS = {
   'members.adjust': ['owner'],
   'outbox.read': ['owner', 'operator'],
   'privacy.read': ['owner'],
+  // Channels and diversion (issue 5). Reads are scoped further by channelScopeOf.
+  'channels.read': ['owner', 'operator', 'analyst', 'channel_manager'],
+  'distributors.manage': ['owner', 'channel_manager'],
+  'channels.assign': ['owner'],
+  'regions.upload': ['owner'],
+  'shipments.create': ['owner', 'operator', 'channel_manager'],
+  'cases.decide': ['owner', 'channel_manager'],
+  'channels.configure': ['owner'],
+  // The member programme (issue 7). Only owners see phone numbers and emails unmasked.
+  'members.contact': ['owner'],
+  'members.tag': ['owner', 'operator', 'analyst'],
+  'segments.manage': ['owner', 'analyst'],
+  'segments.export': ['owner', 'analyst'],
+  'members.merge': ['owner'],
+  'programme.configure': ['owner'],
+  'dashboard.read': ['owner', 'operator', 'analyst', 'channel_manager'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof PERMISSIONS

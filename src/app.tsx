@@ -10,10 +10,15 @@ import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
 import type { AppDeps, AppEnv } from './app-deps.ts'
 import { createBatchRoutes } from './batches/batch-routes.tsx'
 import { createPrinterRoutes } from './batches/printer-routes.tsx'
+import { createChannelAdminRoutes } from './channels/channel-admin-routes.tsx'
+import { createDiversionRoutes } from './channels/diversion-routes.tsx'
 import { createKeyringRefresher } from './codes/key-store.ts'
+import { createDashboardRoutes } from './dashboard/dashboard-routes.tsx'
 import { isDatabaseUsable } from './db/index.ts'
 import { createAccountRoutes } from './members/account-routes.tsx'
+import { createLifecycleRoutes } from './members/lifecycle-routes.tsx'
 import { createMemberAdminRoutes } from './members/member-admin-routes.tsx'
+import { createMemberMergeRoutes } from './members/member-merge-routes.tsx'
 import { createMemberRoutes } from './members/member-routes.tsx'
 import { createPointsAdminRoutes } from './points/points-admin-routes.tsx'
 import { createRewardAdminRoutes, createRewardRoutes } from './points/reward-routes.tsx'
@@ -129,6 +134,11 @@ export function createApp(appDeps: AppDeps) {
   admin.route('/', createMemberAdminRoutes(deps))
   admin.route('/', createPointsAdminRoutes(deps))
   admin.route('/', createRewardAdminRoutes(deps))
+  admin.route('/', createChannelAdminRoutes(deps))
+  admin.route('/', createDiversionRoutes(deps))
+  admin.route('/', createMemberMergeRoutes(deps))
+  admin.route('/', createLifecycleRoutes(deps))
+  admin.route('/', createDashboardRoutes(deps))
   app.route('/admin', admin)
 
   app.notFound((c) =>

@@ -60,3 +60,35 @@ export function identityColumns(
     emailHint: maskIdentifier(identity.email),
   }
 }
+
+type ContactColumns = {
+  phone: string | null
+  email: string | null
+  phoneEnc: string | null
+  emailEnc: string | null
+  phoneHint: string | null
+  emailHint: string | null
+}
+
+/**
+ * A member's phone and email as a staff member may see them: in full only with the
+ * 'members.contact' permission (owners), masked hints otherwise. Rows not yet moved to the
+ * encrypted columns fall back to the legacy plain-text ones.
+ *
+ * @example
+ * contactOf(pii, row, can(staff.role, 'members.contact')) // { phone: '+86 138****8000', email: null }
+ */
+export function contactOf(
+  pii: MemberPii,
+  row: ContactColumns,
+  unmasked: boolean,
+): { phone: string | null; email: string | null } {
+  const one = (enc: string | null, hint: string | null, legacy: string | null) => {
+    if (unmasked) return enc ? pii.open(enc) : legacy
+    return hint ?? (legacy ? maskIdentifier(legacy) : null)
+  }
+  return {
+    phone: one(row.phoneEnc, row.phoneHint, row.phone),
+    email: one(row.emailEnc, row.emailHint, row.email),
+  }
+}

@@ -5,12 +5,30 @@ import { Layout } from '../layout.tsx'
 export type StaffView = { name: string; email: string; role: StaffRole; brandName: string; csrfToken: string }
 
 const LINKS: { href: string; label: string; roles: StaffRole[] }[] = [
+  {
+    href: '/admin/dashboard',
+    label: 'Dashboard',
+    roles: ['owner', 'operator', 'analyst', 'channel_manager'],
+  },
   { href: '/admin/products', label: 'Products', roles: ['owner', 'operator', 'analyst'] },
   { href: '/admin/batches', label: 'Batches', roles: ['owner', 'operator', 'analyst'] },
   { href: '/admin/codes', label: 'Code lookup', roles: ['owner', 'operator', 'analyst', 'channel_manager'] },
   { href: '/admin/rewards', label: 'Rewards', roles: ['owner', 'analyst'] },
   { href: '/admin/points', label: 'Points', roles: ['owner', 'analyst'] },
   { href: '/admin/members', label: 'Members', roles: ['owner', 'analyst'] },
+  { href: '/admin/segments', label: 'Segments', roles: ['owner', 'analyst'] },
+  { href: '/admin/programme', label: 'Programme', roles: ['owner', 'analyst'] },
+  {
+    href: '/admin/distributors',
+    label: 'Distributors',
+    roles: ['owner', 'operator', 'analyst', 'channel_manager'],
+  },
+  { href: '/admin/shipments', label: 'Shipments', roles: ['owner', 'operator', 'channel_manager'] },
+  {
+    href: '/admin/diversion',
+    label: 'Diversion',
+    roles: ['owner', 'operator', 'analyst', 'channel_manager'],
+  },
   { href: '/admin/outbox', label: 'Outbox', roles: ['owner', 'operator'] },
   { href: '/admin/staff', label: 'Staff', roles: ['owner'] },
   { href: '/admin/audit', label: 'Audit log', roles: ['owner'] },

@@ -251,6 +251,9 @@ CREATE TABLE `segments` (
 );
 --> statement-breakpoint
 CREATE INDEX `segments_brand_idx` ON `segments` (`brand_id`);--> statement-breakpoint
+DROP INDEX `scans_located_idx`;--> statement-breakpoint
+CREATE INDEX `scans_member_at_idx` ON `scans` (`member_id`,`at`) WHERE member_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `scans_located_idx` ON `scans` (`located_at`) WHERE lat IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `codes` ADD `distributor_id` integer;--> statement-breakpoint
 ALTER TABLE `codes` ADD `shipment_id` integer;--> statement-breakpoint
 ALTER TABLE `members` ADD `phone_hash` text;--> statement-breakpoint
@@ -263,5 +266,4 @@ ALTER TABLE `members` ADD `merged_into_id` integer;--> statement-breakpoint
 CREATE UNIQUE INDEX `members_brand_phone_hash_uq` ON `members` (`brand_id`,`phone_hash`);--> statement-breakpoint
 CREATE UNIQUE INDEX `members_brand_email_hash_uq` ON `members` (`brand_id`,`email_hash`);--> statement-breakpoint
 CREATE INDEX `members_brand_created_idx` ON `members` (`brand_id`,`created_at`);--> statement-breakpoint
-ALTER TABLE `products` ADD `category` text;--> statement-breakpoint
-CREATE INDEX `scans_member_at_idx` ON `scans` (`member_id`,`at`);
+ALTER TABLE `products` ADD `category` text;

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 export const VERDICTS = [
@@ -41,7 +42,9 @@ export const scans = sqliteTable(
   (t) => [
     index('scans_code_at_idx').on(t.codeId, t.at),
     index('scans_brand_at_idx').on(t.brandId, t.at),
-    index('scans_located_idx').on(t.locatedAt),
-    index('scans_member_at_idx').on(t.memberId, t.at),
+    // Partial: most scans are never located and most are anonymous, so the hot insert of the scan
+    // page writes neither index; the retention job and a member's history still use them.
+    index('scans_located_idx').on(t.locatedAt).where(sql`lat IS NOT NULL`),
+    index('scans_member_at_idx').on(t.memberId, t.at).where(sql`member_id IS NOT NULL`),
   ],
 )

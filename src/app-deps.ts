@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { MintRunner } from './batches/mint-runner.ts'
+import type { RegionResolver } from './channels/region-resolver.ts'
 import type { Clock } from './clock.ts'
 import type { Keyring } from './codes/keyring.ts'
 import type { Config } from './config.ts'
@@ -29,6 +30,8 @@ export type AppDeps = {
 export type Places = {
   resolvePlace: PlaceResolver
   distanceKm: (a: { lat: number; lon: number }, b: { lat: number; lon: number }) => number
+  /** The region resolver the diversion checks measure sales regions with; defaults to the shipped one. */
+  regionResolver?: () => RegionResolver
 }
 
 export type SignedInStaff = {

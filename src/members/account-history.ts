@@ -23,9 +23,13 @@ export type HistoryItem =
       product: string | null
       reward: string | null
     }
+  /** A claim held for review (diverted goods, src/channels/held-claims.ts): no points yet. */
+  | { type: 'held'; at: number; status: HeldClaimStatus; product: string | null }
+
+type HeldClaimStatus = 'held' | 'released' | 'refused'
 
 type Row = {
-  type: 'scan' | LedgerKind
+  type: 'scan' | 'held' | LedgerKind
   ref: number
   at: number
   amount: number | null
@@ -75,28 +79,37 @@ export function memberHistory(
         JOIN ledger_entries e ON e.tx_id = t.id
        WHERE e.brand_id = ${brandId} AND e.member_id = ${memberId}
        GROUP BY t.id
+      UNION ALL
+      SELECT 'held', h.id, h.created_at, NULL, h.status, NULL, NULL, NULL, p.name, NULL
+        FROM held_claims h
+        JOIN codes c ON c.id = h.code_id
+        JOIN batches b ON b.id = c.batch_id
+        JOIN products p ON p.id = b.product_id
+       WHERE h.brand_id = ${brandId} AND h.member_id = ${memberId}
     )
     ORDER BY at DESC, type = 'scan', ref DESC
     LIMIT ${HISTORY_PAGE_SIZE + 1} OFFSET ${offset}`)
   const items = rows.slice(0, HISTORY_PAGE_SIZE).map(
     (r): HistoryItem =>
-      r.type === 'scan'
-        ? {
-            type: 'scan',
-            at: r.at,
-            verdict: r.verdict!,
-            placeZh: r.placeZh,
-            placeEn: r.placeEn,
-            product: r.product,
-          }
-        : {
-            type: r.type,
-            at: r.at,
-            amount: r.amount ?? 0,
-            memo: r.memo ?? '',
-            product: r.product,
-            reward: r.reward,
-          },
+      r.type === 'held'
+        ? { type: 'held', at: r.at, status: r.memo as HeldClaimStatus, product: r.product }
+        : r.type === 'scan'
+          ? {
+              type: 'scan',
+              at: r.at,
+              verdict: r.verdict!,
+              placeZh: r.placeZh,
+              placeEn: r.placeEn,
+              product: r.product,
+            }
+          : {
+              type: r.type,
+              at: r.at,
+              amount: r.amount ?? 0,
+              memo: r.memo ?? '',
+              product: r.product,
+              reward: r.reward,
+            },
   )
   return { items, page, hasMore: rows.length > HISTORY_PAGE_SIZE }
 }

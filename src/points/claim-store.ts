@@ -13,6 +13,14 @@ export type ClaimInput = {
   memberId: number
   idempotencyKey: string
   now: number
+  /**
+   * Called inside the claim's transaction once every check has passed (state, points, caps), just
+   * before the award: an outcome it returns ends the claim without points. The brand's policy for
+   * diverted goods uses it to hold or refuse (src/channels/diversion-policy.ts).
+   */
+  beforeAward?: (code: { id: number; points: number }) => ClaimOutcome | undefined
+  /** Releasing a claim held for review: its caps were checked when it was held. */
+  skipCaps?: boolean
 }
 
 export type ClaimOutcome =
@@ -24,6 +32,10 @@ export type ClaimOutcome =
   | { kind: 'not-found' }
   /** The award would pass the brand's cap: the code stays activated and can be claimed from then. */
   | { kind: 'over-cap'; cap: 'daily' | 'weekly'; claimableFrom: number }
+  /** A claim of the code is held for review (diverted goods, the brand's 'hold' policy). */
+  | { kind: 'held'; byYou: boolean; at: number }
+  /** The scan shows the item outside its sales region and the brand refuses points for that. */
+  | { kind: 'refused-diverted' }
 
 /**
  * Awards a code's points to a member exactly once, in one transaction: the unique index on
@@ -44,7 +56,7 @@ export function claimCode(db: Db, input: ClaimInput): ClaimOutcome {
     return q.claimInTransaction(db, input)
   } catch (err) {
     // Another process claimed the code (or used the key) between our read and our insert.
-    if (isUniqueViolation(err)) return alreadyClaimed(q, input)
+    if (isUniqueViolation(err)) return heldClaim(q, input) ?? alreadyClaimed(q, input)
     throw err
   }
 }
@@ -70,6 +82,8 @@ function claim(db: Db, input: ClaimInput): ClaimOutcome {
   if (code.state === 'voided') return { kind: 'voided' }
   if (code.state === 'claimed') return alreadyClaimed(q, input)
   if (code.state !== 'activated') return { kind: 'not-activated' }
+  const held = heldClaim(q, input)
+  if (held) return held
   if (code.points <= 0) return { kind: 'no-points' }
   const { settings, tiers: brandTiers } = pointRulesFor(db, input.brandId)
   // The tier held before this claim sets its rate; a tier this claim reaches applies from the next.
@@ -79,8 +93,10 @@ function claim(db: Db, input: ClaimInput): ClaimOutcome {
       : (heldTier(db, input.brandId, input.memberId, brandTiers as Tier[])?.multiplierPct ??
         BASE_MULTIPLIER_PCT)
   const points = applyMultiplier(code.points, multiplierPct)
-  const overCap = capExceeded(q, input, settings, points)
+  const overCap = input.skipCaps ? undefined : capExceeded(q, input, settings, points)
   if (overCap) return overCap
+  const instead = input.beforeAward?.({ id: code.id, points })
+  if (instead) return instead
   const moved = q.moveCode.run(input.now, code.id)
   if (moved.changes !== 1) return alreadyClaimed(q, input)
   const expiresAt =
@@ -122,6 +138,15 @@ function alreadyClaimed(q: ClaimStatements, input: ClaimInput): ClaimOutcome {
   }
 }
 
+/** A claim of the code held for review blocks every other claim of it (one indexed lookup). */
+function heldClaim(
+  q: ClaimStatements,
+  input: ClaimInput,
+): Extract<ClaimOutcome, { kind: 'held' }> | undefined {
+  const held = q.heldOfCode.get(input.codeId) as { memberId: number; createdAt: number } | undefined
+  return held ? { kind: 'held', byYou: held.memberId === input.memberId, at: held.createdAt } : undefined
+}
+
 type ClaimStatements = ReturnType<typeof prepareClaimStatements>
 
 // Claiming is the second-hottest path after scanning: its statements are prepared once per
@@ -136,6 +161,10 @@ function prepareClaimStatements(c: Db['$client']) {
     ),
     claimOfCode: c.prepare(
       'SELECT member_id AS memberId, created_at AS createdAt FROM claims WHERE code_id = ?',
+    ),
+    // held_claims (src/channels/channel-schema.ts): its partial unique index on code_id answers this.
+    heldOfCode: c.prepare(
+      "SELECT member_id AS memberId, created_at AS createdAt FROM held_claims WHERE code_id = ? AND status = 'held'",
     ),
     code: c.prepare(`
       SELECT c.id, c.state, p.points

@@ -3,6 +3,7 @@ import {
   createRegionResolver,
   haversineKm,
   loadRegions,
+  type RegionResolver,
   type ResolvedPlace,
 } from '../channels/region-resolver.ts'
 
@@ -26,17 +27,28 @@ export function describePlace(place: ResolvedPlace): { code: string; zh: string;
 }
 
 let cached: Places | undefined
+let cachedResolver: RegionResolver | undefined
+
+/**
+ * The resolver over the shipped regions, built once per process on first use; the scan places and
+ * the diversion checks share it (the data is loaded and indexed once).
+ */
+export function defaultRegionResolver(): RegionResolver {
+  cachedResolver ??= createRegionResolver(loadRegions())
+  return cachedResolver
+}
 
 /** The shipped offline regions, loaded once per process (~0.4 s) on first use. */
 export function defaultPlaces(): Places {
   if (!cached) {
-    const resolver = createRegionResolver(loadRegions())
+    const resolver = defaultRegionResolver()
     cached = {
       resolvePlace: (lon, lat) => {
         const place = resolver.resolve(lon, lat)
         return place ? describePlace(place) : undefined
       },
       distanceKm: greatCircleKm,
+      regionResolver: defaultRegionResolver,
     }
   }
   return cached

@@ -19,6 +19,8 @@ function describe(item: HistoryItem, lang: Lang): string {
     const place = lang === 'en' ? item.placeEn : item.placeZh
     return [kind, item.product, t.verdicts[item.verdict], place].filter(Boolean).join(' · ')
   }
+  if (item.type === 'held')
+    return [kind, item.product, t.heldStatuses[item.status]].filter(Boolean).join(' · ')
   // An adjustment's reason is written for the brand's staff and stays in the console.
   return [kind, item.product ?? item.reward].filter(Boolean).join(' · ')
 }
@@ -49,7 +51,11 @@ export function AccountHistory(
                 <td>{formatDay(h.at)}</td>
                 <td>{describe(h, p.lang)}</td>
                 <td class="num">
-                  {h.type === 'scan' ? '' : h.amount > 0 ? `+${h.amount}` : String(h.amount)}
+                  {h.type === 'scan' || h.type === 'held'
+                    ? ''
+                    : h.amount > 0
+                      ? `+${h.amount}`
+                      : String(h.amount)}
                 </td>
               </tr>
             ))}

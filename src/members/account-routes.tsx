@@ -34,7 +34,7 @@ import {
   tierStatus,
   updateProfile,
 } from './account-store.ts'
-import { maskIdentifier } from './member-identity.ts'
+import { contactOf, memberPii } from './member-pii.ts'
 import { memberCookieName } from './member-session.ts'
 import type { Member } from './member-store.ts'
 
@@ -49,6 +49,12 @@ const SAVED_NOTICES = { profile: 'saved', consents: 'consentsSaved' } as const
 export function createAccountRoutes(deps: AppDeps) {
   const readMember = createMemberReader(deps)
   const csrfKey = memberCsrfKey(deps.masterKey)
+  const pii = memberPii(deps.masterKey)
+  /** The member's own phone or email: in full on their profile, masked on the account page. */
+  const contactLine = (member: Member, unmasked: boolean) => {
+    const contact = contactOf(pii, member, unmasked)
+    return contact.phone ?? contact.email ?? ''
+  }
 
   const lang = (c: Context<AppEnv>): Lang =>
     pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
@@ -92,6 +98,7 @@ export function createAccountRoutes(deps: AppDeps) {
         brandName={brand.name}
         brandSlug={brand.slug}
         csrf={memberCsrfToken(csrfKey, member.id)}
+        contact={contactLine(member, true)}
         values={
           extra.values ?? {
             name: member.name ?? '',
@@ -131,7 +138,7 @@ export function createAccountRoutes(deps: AppDeps) {
           lang={l}
           brandName={brand.name}
           brandSlug={brand.slug}
-          maskedIdentity={maskIdentifier(member.phone ?? member.email ?? '')}
+          maskedIdentity={contactLine(member, false)}
           summary={pointsSummary(bdb, member.id, now)}
           tier={tierStatus(bdb, member.id, now)}
           history={history}
@@ -189,7 +196,7 @@ export function createAccountRoutes(deps: AppDeps) {
       const s = await signedIn(c)
       if ('answer' in s) return s.answer
       const now = deps.clock.now()
-      const data = exportMemberData(brandDb(deps.db, s.brand.id), s.member, s.brand, now)
+      const data = exportMemberData(brandDb(deps.db, s.brand.id), pii, s.member, s.brand, now)
       c.header('Cache-Control', 'no-store')
       c.header('Content-Disposition', `attachment; filename="${s.brand.slug}-my-data-${chinaDate(now)}.json"`)
       return c.body(JSON.stringify(data, null, 2), 200, { 'Content-Type': 'application/json; charset=utf-8' })
@@ -199,7 +206,7 @@ export function createAccountRoutes(deps: AppDeps) {
       if ('answer' in s) return s.answer
       if (!DeleteForm.safeParse(s.body).success)
         return profilePage(c, s.brand, s.member, { deleteError: true }, 422)
-      const outcome = eraseMember(brandDb(deps.db, s.brand.id), s.member.id, deps.clock.now())
+      const outcome = eraseMember(brandDb(deps.db, s.brand.id), pii, s.member.id, deps.clock.now())
       if (outcome.kind === 'not-found') return signedOut(c, s.brand)
       deleteCookie(c, memberCookieName(s.brand.id), { path: '/' })
       return back(c, s.brand, '/deleted')

@@ -1,4 +1,4 @@
-import { asc, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import { asc, desc, eq, inArray } from 'drizzle-orm'
 import type { BrandDb } from '../db/brand-scope.ts'
 import type { DbLike } from '../db/index.ts'
 import { remainingLots } from '../points/earning-lots.ts'
@@ -15,15 +15,16 @@ import {
   tiers,
 } from '../points/points-schema.ts'
 import { nextTierProgress } from '../points/tier-rules.ts'
+import { earnedInWindow } from '../points/tier-store.ts'
 import { scans } from '../scans/scan-schema.ts'
 import { type Actor, recordAudit } from '../staff/audit-store.ts'
 import type { ProfileInput } from './account-input.ts'
+import { contactOf, type MemberPii } from './member-pii.ts'
 import { type CONSENT_KINDS, memberConsents, members, otpChallenges, outbox } from './member-schema.ts'
 import type { Member } from './member-store.ts'
 
 /** "Points expiring soon" on the account page looks this far ahead. */
 export const EXPIRING_WINDOW_MS = 30 * 24 * 3_600_000
-const DAY_MS = 24 * 3_600_000
 const DEFAULT_TIER_WINDOW_DAYS = 365
 
 /** The versions of the texts a member agrees to on the profile page; a new text gets a new version. */
@@ -83,7 +84,7 @@ export type TierStatus = {
 
 /**
  * The tier a member holds (as the tier rules last set it) and how far the next one is. "Earned"
- * counts claim credits in the brand's rolling window, the same basis the thresholds are set on.
+ * counts what the tier rules count in the brand's rolling window (tier-store's earnedInWindow).
  * Null when the brand has no tiers.
  */
 export function tierStatus(bdb: BrandDb, memberId: number, now: number): TierStatus | null {
@@ -101,19 +102,8 @@ export function tierStatus(bdb: BrandDb, memberId: number, now: number): TierSta
       .from(pointSettings)
       .where(bdb.scoped(pointSettings))
       .get()?.days ?? DEFAULT_TIER_WINDOW_DAYS
-  const earned = bdb.db
-    .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)` })
-    .from(ledgerEntries)
-    .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.txId))
-    .where(
-      bdb.scoped(
-        ledgerEntries,
-        eq(ledgerEntries.memberId, memberId),
-        eq(ledgerTransactions.kind, 'claim'),
-        gte(ledgerEntries.createdAt, now - windowDays * DAY_MS),
-      ),
-    )
-    .get()!.total
+  // The same basis the tier rules use (claims and positive adjustments, a merged member's included).
+  const earned = earnedInWindow(bdb.db, bdb.brandId, memberId, now, windowDays)
   // Above the held tier only: a member kept in a higher tier until the review is not told to "reach" a lower one.
   const above = all.filter((t) => current === null || t.threshold > current.threshold)
   const { next, needed } = nextTierProgress(earned, above)
@@ -208,18 +198,21 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 export function exportMemberData(
   bdb: BrandDb,
+  pii: MemberPii,
   member: Member,
   brand: { slug: string; name: string },
   now: number,
 ) {
   return bdb.db.transaction((tx) => {
+    // The member's own contact in full: it is their data (stored sealed, opened for them only).
+    const contact = contactOf(pii, member, true)
     const data = {
       exportedAt: iso(now),
       brand: { slug: brand.slug, name: brand.name },
       profile: {
         memberId: member.id,
-        phone: member.phone,
-        email: member.email,
+        phone: contact.phone,
+        email: contact.email,
         name: member.name,
         birthday: member.birthday,
         gender: member.gender ?? 'unspecified',
@@ -301,15 +294,61 @@ export type MemberExport = ReturnType<typeof exportMemberData>
 
 export type EraseOutcome = { kind: 'erased' } | { kind: 'not-found' }
 
+/** What a member row keeps of a person once erased or merged away: nothing personal. */
+export const ERASED_PERSONAL_DATA = {
+  phone: null,
+  email: null,
+  phoneHash: null,
+  emailHash: null,
+  phoneEnc: null,
+  emailEnc: null,
+  phoneHint: null,
+  emailHint: null,
+  name: null,
+  birthday: null,
+  gender: null,
+  regionCode: null,
+} as const
+
 /**
- * Erases a member's personal data (PIPL art. 47): phone, email, name, birthday, gender and region
- * become null and the row is marked deleted, so no session of theirs signs in again. The ledger is
- * kept (it is append-only and the brand's accounts must still balance) against the now anonymous
- * member id; consent events stay as the record of what was agreed. Sign-in codes and development
- * outbox messages sent to their phone or email are deleted with them. The request is listed for
- * the owners and audited, without the erased identifiers.
+ * Deletes the sign-in codes and development outbox messages of a member's phone and/or email.
+ * Challenges are found by the keyed hash (and by the plain value for any written before the
+ * contacts were encrypted), outbox messages by the plain recipient, opened from the sealed value.
  */
-export function eraseMember(bdb: BrandDb, memberId: number, now: number): EraseOutcome {
+export function forgetContacts(
+  tx: DbLike,
+  bdb: BrandDb,
+  pii: MemberPii,
+  member: Member,
+  channels: { phone: boolean; email: boolean } = { phone: true, email: true },
+): void {
+  const plain = contactOf(pii, member, true)
+  const hashes = [channels.phone ? member.phoneHash : null, channels.email ? member.emailHash : null]
+  const values = [channels.phone ? plain.phone : null, channels.email ? plain.email : null]
+  const identifiers = [...hashes, ...values].filter((i): i is string => i !== null)
+  if (identifiers.length > 0) {
+    tx.delete(otpChallenges)
+      .where(bdb.scoped(otpChallenges, inArray(otpChallenges.identifier, identifiers)))
+      .run()
+  }
+  const recipients = values.filter((i): i is string => i !== null)
+  if (recipients.length > 0) {
+    tx.delete(outbox)
+      .where(bdb.scoped(outbox, inArray(outbox.recipient, recipients)))
+      .run()
+  }
+}
+
+/**
+ * Erases a member's personal data (PIPL art. 47): phone and email (keyed hash, sealed value, hint
+ * and any legacy plain text), name, birthday, gender and region become null and the row is marked
+ * deleted, so no session of theirs signs in again and the same phone can join afresh. The ledger
+ * is kept (it is append-only and the brand's accounts must still balance) against the now
+ * anonymous member id; consent events stay as the record of what was agreed. Sign-in codes and
+ * development outbox messages sent to their phone or email are deleted with them. The request is
+ * listed for the owners and audited, without the erased identifiers.
+ */
+export function eraseMember(bdb: BrandDb, pii: MemberPii, memberId: number, now: number): EraseOutcome {
   return bdb.db.transaction((tx): EraseOutcome => {
     const member = tx
       .select()
@@ -317,25 +356,9 @@ export function eraseMember(bdb: BrandDb, memberId: number, now: number): EraseO
       .where(bdb.scoped(members, eq(members.id, memberId)))
       .get()
     if (!member || member.deletedAt !== null) return { kind: 'not-found' }
-    const identifiers = [member.phone, member.email].filter((i): i is string => i !== null)
-    if (identifiers.length > 0) {
-      tx.delete(otpChallenges)
-        .where(bdb.scoped(otpChallenges, inArray(otpChallenges.identifier, identifiers)))
-        .run()
-      tx.delete(outbox)
-        .where(bdb.scoped(outbox, inArray(outbox.recipient, identifiers)))
-        .run()
-    }
+    forgetContacts(tx, bdb, pii, member)
     tx.update(members)
-      .set({
-        phone: null,
-        email: null,
-        name: null,
-        birthday: null,
-        gender: null,
-        regionCode: null,
-        deletedAt: now,
-      })
+      .set({ ...ERASED_PERSONAL_DATA, deletedAt: now })
       .where(bdb.scoped(members, eq(members.id, memberId)))
       .run()
     tx.insert(privacyRequests).values({ brandId: bdb.brandId, memberId, kind: 'erasure', at: now }).run()

@@ -1,7 +1,8 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, type SQL, sql } from 'drizzle-orm'
 import type { Db, DbLike } from '../db/index.ts'
 import { type Identity, identifierOf } from './member-identity.ts'
+import { identityColumns, type MemberPii } from './member-pii.ts'
 import { memberConsents, members, otpChallenges } from './member-schema.ts'
 
 export const OTP_TTL_MS = 10 * 60_000
@@ -13,15 +14,32 @@ export const PRIVACY_VERSION = '2026-11'
 
 export type Member = typeof members.$inferSelect
 
-export function findMemberByIdentity(db: DbLike, brandId: number, identity: Identity): Member | undefined {
-  const where =
+/**
+ * The condition that finds a brand's member by a normalised phone or email: an equality on the
+ * keyed hash (the only searchable form of the contact at rest), so the lookup uses the unique index
+ * and the database never holds the value it is asked for. Erased and merged members have no hash.
+ *
+ * @example
+ * db.select().from(members).where(identityCondition(pii, brandId, { channel: 'sms', phone: '+8613800138000' }))
+ */
+export function identityCondition(pii: MemberPii, brandId: number, identity: Identity): SQL {
+  const hashed =
     identity.channel === 'sms'
-      ? and(eq(members.brandId, brandId), eq(members.phone, identity.phone))
-      : and(eq(members.brandId, brandId), eq(members.email, identity.email))
+      ? eq(members.phoneHash, pii.lookupHash(brandId, identity.phone))
+      : eq(members.emailHash, pii.lookupHash(brandId, identity.email))
+  return and(eq(members.brandId, brandId), hashed) as SQL
+}
+
+export function findMemberByIdentity(
+  db: DbLike,
+  pii: MemberPii,
+  brandId: number,
+  identity: Identity,
+): Member | undefined {
   return db
     .select()
     .from(members)
-    .where(and(where, isNull(members.deletedAt)))
+    .where(and(identityCondition(pii, brandId, identity), isNull(members.deletedAt)))
     .get()
 }
 
@@ -58,18 +76,29 @@ export type StartOutcome =
   | { kind: 'sent'; code: string; challengeId: number; isNewMember: boolean }
   | { kind: 'wait'; retryAfterS: number }
 
+/** The keys sign-in works with: the one-time codes' HMAC key and the members' contact keys. */
+export type SignInKeys = { otpKey: Uint8Array; pii: MemberPii }
+
+/**
+ * A challenge names its phone or email by the member lookup hash, never in plain text: the table
+ * outlives the ten minutes a code is valid, and an erasure deletes challenges by this hash.
+ */
+function challengeIdentifier(pii: MemberPii, brandId: number, identity: Identity): string {
+  return pii.lookupHash(brandId, identifierOf(identity))
+}
+
 /**
  * Starts a sign-in: makes a 6-digit code (10 minutes, single use), storing only its keyed hash.
  * A new code for the same number is allowed once a minute and five times an hour.
  */
 export function startSignIn(
   db: Db,
-  otpKey: Uint8Array,
+  keys: SignInKeys,
   brandId: number,
   identity: Identity,
   now: number,
 ): StartOutcome {
-  const identifier = identifierOf(identity)
+  const identifier = challengeIdentifier(keys.pii, brandId, identity)
   const recent = db
     .select({ createdAt: otpChallenges.createdAt })
     .from(otpChallenges)
@@ -97,7 +126,7 @@ export function startSignIn(
       brandId,
       channel: identity.channel,
       identifier,
-      codeHash: hashCode(otpKey, `${brandId}:${identifier}`, code),
+      codeHash: hashCode(keys.otpKey, `${brandId}:${identifier}`, code),
       expiresAt: now + OTP_TTL_MS,
       createdAt: now,
     })
@@ -107,7 +136,7 @@ export function startSignIn(
     kind: 'sent',
     code,
     challengeId: row.id,
-    isNewMember: !findMemberByIdentity(db, brandId, identity),
+    isNewMember: !findMemberByIdentity(db, keys.pii, brandId, identity),
   }
 }
 
@@ -124,13 +153,13 @@ export type VerifyOutcome =
  */
 export function verifySignIn(
   db: Db,
-  otpKey: Uint8Array,
+  keys: SignInKeys,
   brandId: number,
   identity: Identity,
   input: { code: string; acceptTerms: boolean },
   now: number,
 ): VerifyOutcome {
-  const identifier = identifierOf(identity)
+  const identifier = challengeIdentifier(keys.pii, brandId, identity)
   return db.transaction((tx): VerifyOutcome => {
     const challenge = tx
       .select()
@@ -148,7 +177,7 @@ export function verifySignIn(
     if (!challenge || challenge.expiresAt <= now || challenge.attempts >= OTP_MAX_ATTEMPTS)
       return { kind: 'expired' }
     const expected = Buffer.from(challenge.codeHash)
-    const given = Buffer.from(hashCode(otpKey, `${brandId}:${identifier}`, input.code.trim()))
+    const given = Buffer.from(hashCode(keys.otpKey, `${brandId}:${identifier}`, input.code.trim()))
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       tx.update(otpChallenges)
         .set({ attempts: sql`${otpChallenges.attempts} + 1` })
@@ -157,18 +186,14 @@ export function verifySignIn(
       const left = OTP_MAX_ATTEMPTS - challenge.attempts - 1
       return left > 0 ? { kind: 'wrong-code', attemptsLeft: left } : { kind: 'expired' }
     }
-    const existing = findMemberByIdentity(tx, brandId, identity)
+    const existing = findMemberByIdentity(tx, keys.pii, brandId, identity)
     if (!existing && !input.acceptTerms) return { kind: 'terms-required' }
     tx.update(otpChallenges).set({ usedAt: now }).where(eq(otpChallenges.id, challenge.id)).run()
     if (existing) return { kind: 'signed-in', member: existing, created: false }
     const member = tx
       .insert(members)
-      .values({
-        brandId,
-        phone: identity.channel === 'sms' ? identity.phone : null,
-        email: identity.channel === 'email' ? identity.email : null,
-        createdAt: now,
-      })
+      // Sealed value, keyed hash and hint only: the plain-text columns stay empty.
+      .values({ brandId, ...identityColumns(keys.pii, brandId, identity), createdAt: now })
       .returning()
       .get()
     tx.insert(memberConsents)

@@ -64,7 +64,8 @@ export type LedgerProblem = { rule: string; detail: string }
 
 /**
  * The ledger's invariants, checked over a whole database: every transaction sums to zero, no
- * member balance is negative, and no code was claimed twice. `npm run check:ledger` runs it.
+ * member balance is negative, no code was claimed twice, every claim's credit matches it and went
+ * to its member (or to a member merged into them since). `npm run check:ledger` runs it.
  */
 export function checkLedger(c: BetterSqlite3.Database): LedgerProblem[] {
   const problems: LedgerProblem[] = []
@@ -97,13 +98,48 @@ export function checkLedger(c: BetterSqlite3.Database): LedgerProblem[] {
   }[]) {
     problems.push({ rule: 'one-claim-per-code', detail: `code ${r.code} claimed ${r.n} times` })
   }
+  // A claim's transaction has one member line: the credit. It stays on the member who claimed even
+  // when an owner later merges them into another member and the claim row moves with the merge.
   for (const r of c
     .prepare(
-      `SELECT cl.id AS claim FROM claims cl JOIN ledger_entries e ON e.tx_id = cl.tx_id AND e.member_id = cl.member_id
+      `SELECT cl.id AS claim FROM claims cl JOIN ledger_entries e ON e.tx_id = cl.tx_id AND e.member_id IS NOT NULL
        GROUP BY cl.id HAVING sum(e.amount) <> max(cl.points)`,
     )
     .all() as { claim: number }[]) {
     problems.push({ rule: 'claim-matches-ledger', detail: `claim ${r.claim} credits a different amount` })
   }
+  const mergedInto = new Map(
+    (
+      c
+        .prepare('SELECT id, merged_into_id AS intoId FROM members WHERE merged_into_id IS NOT NULL')
+        .all() as {
+        id: number
+        intoId: number
+      }[]
+    ).map((m) => [m.id, m.intoId]),
+  )
+  for (const r of c
+    .prepare(
+      `SELECT cl.id AS claim, cl.member_id AS owner, e.member_id AS credited FROM claims cl
+       JOIN ledger_entries e ON e.tx_id = cl.tx_id AND e.member_id IS NOT NULL AND e.member_id <> cl.member_id`,
+    )
+    .all() as { claim: number; owner: number; credited: number }[]) {
+    if (!mergeChainReaches(mergedInto, r.credited, r.owner)) {
+      problems.push({
+        rule: 'claim-owner',
+        detail: `claim ${r.claim} belongs to member ${r.owner} but credited member ${r.credited}, who was not merged into them`,
+      })
+    }
+  }
   return problems
+}
+
+/** Whether following merges from member `from` (A into B, B into C, …) arrives at member `to`. */
+function mergeChainReaches(mergedInto: Map<number, number>, from: number, to: number): boolean {
+  const seen = new Set<number>()
+  for (let m = mergedInto.get(from); m !== undefined && !seen.has(m); m = mergedInto.get(m)) {
+    if (m === to) return true
+    seen.add(m)
+  }
+  return false
 }

@@ -1,6 +1,17 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
-export const LEDGER_KINDS = ['claim', 'expiry', 'redemption', 'reversal', 'adjustment'] as const
+// 'merge' moves a merged member's remaining lots to the member they were merged into (issue 7).
+// The kind column is plain text in SQLite (no CHECK): a new kind needs no migration.
+// 'bonus': points given by a programme rule (the birthday bonus), not for a purchase.
+export const LEDGER_KINDS = [
+  'claim',
+  'expiry',
+  'redemption',
+  'reversal',
+  'adjustment',
+  'merge',
+  'bonus',
+] as const
 export type LedgerKind = (typeof LEDGER_KINDS)[number]
 
 /** One business event in the points ledger; its entries sum to zero. Append-only (triggers). */

@@ -406,7 +406,11 @@ export function cancelRedemption(
 function reversalCredit(tx: DbLike, r: Redemption): Entry {
   const lines = memberLines(tx, r.brandId, r.memberId)
   const debit = lines.find((l) => l.txId === r.txId && l.amount < 0)
-  if (!debit) throw new Error(`redemption ${r.id} has no member debit in transaction ${r.txId}`)
+  // A redemption that moved with a merge (member-merge-store.ts) has its debit on the merged-away
+  // member, whose remaining lots moved too: the points come back to the member it belongs to now.
+  if (!debit && !wasMergedInto(tx, r)) {
+    throw new Error(`redemption ${r.id} has no member debit in transaction ${r.txId}`)
+  }
   const soonest = remainingLots(lines.filter((l) => l !== debit))[0]
   return {
     account: MEMBER_ACCOUNT,
@@ -414,6 +418,25 @@ function reversalCredit(tx: DbLike, r: Redemption): Entry {
     amount: r.points,
     expiresAt: soonest?.expiresAt ?? null,
   }
+}
+
+/** Whether the redemption's debit is on a member who was merged into the redemption's member. */
+function wasMergedInto(tx: DbLike, r: Redemption): boolean {
+  return (
+    tx
+      .select({ id: ledgerEntries.id })
+      .from(ledgerEntries)
+      .innerJoin(members, eq(members.id, ledgerEntries.memberId))
+      .where(
+        and(
+          eq(ledgerEntries.txId, r.txId),
+          eq(ledgerEntries.brandId, r.brandId),
+          lt(ledgerEntries.amount, 0),
+          isNotNull(members.mergedIntoId),
+        ),
+      )
+      .get() !== undefined
+  )
 }
 
 export type RedemptionRow = {
@@ -436,8 +459,10 @@ function selectRedemptions(bdb: BrandDb) {
       id: redemptions.id,
       rewardName: rewards.name,
       memberId: redemptions.memberId,
-      memberPhone: members.phone,
-      memberEmail: members.email,
+      // The masked hints (the lists mask whatever they get); legacy plain text only before the
+      // start-up backfill has encrypted it.
+      memberPhone: sql<string | null>`coalesce(${members.phoneHint}, ${members.phone})`,
+      memberEmail: sql<string | null>`coalesce(${members.emailHint}, ${members.email})`,
       code: redemptions.rewardCode,
       points: redemptions.points,
       status: redemptions.status,

@@ -11,7 +11,8 @@ export const TIER_REVIEW_JOB = 'tier-review'
 
 /**
  * Points a member earned in the rolling window ending at `now`: the sum of their positive claim and
- * adjustment credits. Not the balance: redeeming, expiring or a negative adjustment does not lower it.
+ * adjustment credits, including those of members merged into them. Not the balance: redeeming,
+ * expiring or a negative adjustment does not lower it, and a merge moves a balance, not earnings.
  */
 export function earnedInWindow(
   db: DbLike,
@@ -33,10 +34,17 @@ export function heldTier(db: DbLike, brandId: number, memberId: number, brandTie
 
 // Read on every claim, so prepared once per connection (the tables of points-schema.ts).
 const statementsFor = preparedPerConnection((c) => ({
+  // A member merged into this one (member_merges, followed through chains of merges) earned with
+  // the same person: their credits stay on their own id in the append-only ledger and count here.
   earned: c.prepare(`
+    WITH RECURSIVE owned(id) AS (
+      SELECT @memberId
+      UNION SELECT m.from_member_id FROM member_merges m JOIN owned ON m.into_member_id = owned.id
+      WHERE m.brand_id = @brandId
+    )
     SELECT coalesce(sum(e.amount), 0) AS total
     FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.tx_id
-    WHERE e.brand_id = @brandId AND e.member_id = @memberId AND e.amount > 0
+    WHERE e.brand_id = @brandId AND e.member_id IN (SELECT id FROM owned) AND e.amount > 0
       AND t.kind IN ('claim', 'adjustment') AND e.created_at > @since AND e.created_at <= @now`),
   held: c.prepare('SELECT tier_id AS tierId FROM member_tiers WHERE member_id = ? AND brand_id = ?'),
 }))

@@ -5,6 +5,7 @@ import { codes } from '../../src/batches/batch-schema.ts'
 import { activateCodes } from '../../src/batches/code-actions-store.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
 import { CONSENT_VERSIONS, type MemberExport } from '../../src/members/account-store.ts'
+import { memberPii } from '../../src/members/member-pii.ts'
 import { memberConsents, members, otpChallenges, outbox } from '../../src/members/member-schema.ts'
 import { memberCookieName } from '../../src/members/member-session.ts'
 import { claimCode } from '../../src/points/claim-store.ts'
@@ -424,12 +425,13 @@ describe('deleting my account', () => {
       .insert(outbox)
       .values({ brandId: brand.brandId, channel: 'sms', recipient: PHONE, text: 'code 123456', createdAt: 0 })
       .run()
+    const phoneHash = memberPii(t.masterKey).lookupHash(brand.brandId, PHONE)
     t.db
       .insert(otpChallenges)
       .values({
         brandId: brand.brandId,
         channel: 'sms',
-        identifier: PHONE,
+        identifier: phoneHash,
         codeHash: 'x',
         expiresAt: 1,
         createdAt: 0,
@@ -456,6 +458,12 @@ describe('deleting my account', () => {
     expect(t.db.select().from(members).where(eq(members.id, member.id)).get()).toMatchObject({
       phone: null,
       email: null,
+      phoneHash: null,
+      emailHash: null,
+      phoneEnc: null,
+      emailEnc: null,
+      phoneHint: null,
+      emailHint: null,
       name: null,
       birthday: null,
       gender: null,
@@ -470,7 +478,9 @@ describe('deleting my account', () => {
     expect(balanceOf(t.db, brand.brandId, member.id)).toBe(25)
     expect(checkLedger(t.db.$client)).toEqual([])
     expect(t.db.select().from(outbox).where(eq(outbox.recipient, PHONE)).all()).toHaveLength(0)
-    expect(t.db.select().from(otpChallenges).where(eq(otpChallenges.identifier, PHONE)).all()).toHaveLength(0)
+    expect(
+      t.db.select().from(otpChallenges).where(eq(otpChallenges.identifier, phoneHash)).all(),
+    ).toHaveLength(0)
     expect(t.db.select().from(privacyRequests).where(eq(privacyRequests.kind, 'erasure')).all()).toHaveLength(
       1,
     )
@@ -490,7 +500,7 @@ describe('deleting my account', () => {
       t.db
         .select()
         .from(members)
-        .where(and(eq(members.brandId, brand.brandId), eq(members.phone, PHONE)))
+        .where(and(eq(members.brandId, brand.brandId), eq(members.phoneHash, phoneHash)))
         .orderBy(desc(members.id))
         .all(),
     ).toHaveLength(1)

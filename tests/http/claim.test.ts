@@ -7,6 +7,7 @@ import { activateCodes } from '../../src/batches/code-actions-store.ts'
 import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
+import { memberPii } from '../../src/members/member-pii.ts'
 import { memberConsents, members, outbox } from '../../src/members/member-schema.ts'
 import { OTP_RESEND_AFTER_MS } from '../../src/members/member-store.ts'
 import { balanceOf, checkLedger } from '../../src/points/ledger-store.ts'
@@ -105,7 +106,11 @@ describe('claiming points on the scan page', () => {
     const done = await p.post('verify', { key, identifier: E164, code: lastCode(t), acceptTerms: 'yes' })
     expect(done.res.status).toBe(200)
     expect(done.html).toContain('You claimed 25 points! Your balance: 25')
-    const member = t.db.select().from(members).where(eq(members.phone, E164)).get()!
+    const member = t.db
+      .select()
+      .from(members)
+      .where(eq(members.phoneHash, memberPii(t.masterKey).lookupHash(brand.brandId, E164)))
+      .get()!
     expect(balanceOf(t.db, brand.brandId, member.id)).toBe(25)
     expect(
       t.db

@@ -1,4 +1,5 @@
 import { memberCsrfKey, memberCsrfToken } from '../../src/members/account-csrf.ts'
+import { identityColumns, memberPii } from '../../src/members/member-pii.ts'
 import { members } from '../../src/members/member-schema.ts'
 import { issueMemberSession, memberCookieName } from '../../src/members/member-session.ts'
 import { deriveKey } from '../../src/staff/staff-session.ts'
@@ -7,7 +8,8 @@ import { type Client, clientWithCookie, type TestApp } from './test-app.ts'
 export type InsertedMember = typeof members.$inferSelect
 
 /**
- * A member of a brand as sign-in creates one (no consents: tests that need them add them).
+ * A member of a brand as sign-in creates one (no consents: tests that need them add them): the
+ * phone (E.164) or email is stored as sign-in stores it, keyed hash + sealed value + hint.
  *
  * @example
  * const m = insertMember(t, brand.brandId, { phone: '+8613800138000' })
@@ -17,12 +19,15 @@ export function insertMember(
   brandId: number,
   input: { phone?: string; email?: string; name?: string } = {},
 ): InsertedMember {
+  const pii = memberPii(t.masterKey)
+  const email =
+    input.email ?? (input.phone ? undefined : `m${Math.random().toString(36).slice(2, 10)}@example.com`)
   return t.db
     .insert(members)
     .values({
       brandId,
-      phone: input.phone ?? null,
-      email: input.email ?? (input.phone ? null : `m${Math.random().toString(36).slice(2, 10)}@example.com`),
+      ...(input.phone ? identityColumns(pii, brandId, { channel: 'sms', phone: input.phone }) : {}),
+      ...(email ? identityColumns(pii, brandId, { channel: 'email', email }) : {}),
       name: input.name ?? null,
       createdAt: t.clock.now(),
     })

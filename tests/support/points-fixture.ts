@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { codes } from '../../src/batches/batch-schema.ts'
 import { activateCodes } from '../../src/batches/code-actions-store.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
+import { identityColumns, memberPii } from '../../src/members/member-pii.ts'
 import { members } from '../../src/members/member-schema.ts'
 import { claimCode } from '../../src/points/claim-store.ts'
 import { buildTestApp, insertBatch, insertBrand, insertProduct, type TestApp } from './test-app.ts'
@@ -32,7 +33,10 @@ export async function pointsFixture(opts: { points?: number; quantity?: number }
       .insert(members)
       .values({
         brandId: brand.brandId,
-        phone: `+86138${String(++phones).padStart(8, '0')}`,
+        ...identityColumns(memberPii(t.masterKey), brand.brandId, {
+          channel: 'sms',
+          phone: `+86138${String(++phones).padStart(8, '0')}`,
+        }),
         createdAt: t.clock.now(),
       })
       .returning()

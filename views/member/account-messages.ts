@@ -2,7 +2,16 @@ import type { ProfileErrorKey } from '../../src/members/account-input.ts'
 import type { VerdictKind } from '../../src/scans/scan-schema.ts'
 import type { Lang } from '../scan/messages.ts'
 
-type HistoryKind = 'scan' | 'claim' | 'expiry' | 'redemption' | 'reversal' | 'adjustment'
+type HistoryKind =
+  | 'scan'
+  | 'claim'
+  | 'expiry'
+  | 'redemption'
+  | 'reversal'
+  | 'adjustment'
+  | 'merge'
+  | 'bonus'
+  | 'held'
 
 const zh = {
   myAccount: '我的积分',
@@ -25,7 +34,15 @@ const zh = {
     redemption: '兑换礼品',
     reversal: '兑换已取消，积分退回',
     adjustment: '品牌调整积分',
+    bonus: '生日礼遇积分',
+    merge: '账户合并，积分转入',
+    held: '积分待审核',
   } satisfies Record<HistoryKind, string>,
+  heldStatuses: {
+    held: '品牌确认商品在其销售区域内售出后补发',
+    released: '已确认，积分已发放',
+    refused: '品牌确认商品不在其销售区域内售出，不发放积分',
+  },
   verdicts: {
     'genuine-first': '正品（首次验证）',
     'genuine-seen': '正品（已被验证过）',
@@ -36,6 +53,7 @@ const zh = {
   } satisfies Record<VerdictKind, string>,
   rewards: '兑换礼品',
   profile: '个人资料',
+  signedInWith: '登录手机号或邮箱',
   signOut: '退出登录',
   signInFirstTitle: '请先登录',
   signInFirst: '请扫描商品上的二维码，并在扫码页面用手机号或邮箱登录后，再查看您的积分。',
@@ -95,6 +113,14 @@ const en: Catalogue = {
     redemption: 'Reward redeemed',
     reversal: 'Redemption cancelled, points returned',
     adjustment: 'Points adjusted by the brand',
+    bonus: 'Birthday bonus',
+    merge: 'Accounts merged, points moved',
+    held: 'Points held for review',
+  },
+  heldStatuses: {
+    held: 'credited if the brand confirms the item was sold in its region',
+    released: 'confirmed, points credited',
+    refused: 'the brand found the item was sold outside its region: no points',
   },
   verdicts: {
     'genuine-first': 'genuine, first check',
@@ -106,6 +132,7 @@ const en: Catalogue = {
   },
   rewards: 'Rewards',
   profile: 'Profile',
+  signedInWith: 'Signed in with',
   signOut: 'Sign out',
   signInFirstTitle: 'Please sign in',
   signInFirst:

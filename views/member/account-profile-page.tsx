@@ -25,6 +25,8 @@ export function ProfilePage(p: {
   brandName: string
   brandSlug: string
   csrf: string
+  /** The member's own phone or email, in full (it is theirs; staff see it masked unless owners). */
+  contact: string
   values: ProfileValues
   errors?: Partial<Record<ProfileField, ProfileErrorKey>>
   consents: Record<SettableConsent, boolean>
@@ -50,6 +52,12 @@ export function ProfilePage(p: {
         ) : null}
         <form class="stack card" method="post" action={action('/profile')}>
           {csrf}
+          <p>
+            {t.signedInWith}:{' '}
+            <span class="mono" data-contact>
+              {p.contact}
+            </span>
+          </p>
           <label>
             {t.name}
             <input name="name" maxlength={50} autocomplete="name" value={p.values.name ?? ''} />

@@ -12,7 +12,7 @@ import {
 import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
-import { claimCode } from '../points/claim-store.ts'
+import { claimFromScan } from '../channels/diversion-policy.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
@@ -20,6 +20,7 @@ import { scans } from '../scans/scan-schema.ts'
 import { brands } from '../staff/staff-schema.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { identifierOf, maskIdentifier, parseIdentity } from './member-identity.ts'
+import { memberPii } from './member-pii.ts'
 import { outbox } from './member-schema.ts'
 import {
   issueMemberSession,
@@ -45,11 +46,13 @@ const VerifyForm = StartForm.extend({ code: z.string().max(12), acceptTerms: z.s
  */
 export function createMemberRoutes(deps: AppDeps) {
   const sessionKey = deriveKey(deps.masterKey, 'member session')
-  const otpKey = deriveKey(deps.masterKey, 'member otp')
+  const signInKeys = { otpKey: deriveKey(deps.masterKey, 'member otp'), pii: memberPii(deps.masterKey) }
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
   const starts = createRateLimiter({ limit: OTP_STARTS_PER_IP_PER_HOUR, windowMs: 3_600_000 })
   const verifies = createRateLimiter({ limit: OTP_VERIFIES_PER_IP_PER_HOUR, windowMs: 3_600_000 })
-  // Without a configured sender, codes go to the development outbox (log + admin console).
+  // Without a configured sender, codes go to the development outbox (log + admin console). The
+  // outbox keeps the plain recipient because it stands in for the SMS or mail provider, which must
+  // have it too; production configures a real sender and the outbox stays empty (issue 7).
   const senderFor = (brandId: number): CodeSender =>
     deps.codeSender ??
     createOutboxSender({
@@ -83,7 +86,7 @@ export function createMemberRoutes(deps: AppDeps) {
     const deviceId = getCookie(c, DEVICE_COOKIE_NAME) ?? ''
     const row = scanQuery.get({ scanId, deviceId })
     return row && row.codeId !== null && row.brandId !== null
-      ? { ...row, codeId: row.codeId, brandId: row.brandId, deviceId }
+      ? { ...row, codeId: row.codeId, brandId: row.brandId, deviceId, scanId }
       : undefined
   }
 
@@ -117,13 +120,21 @@ export function createMemberRoutes(deps: AppDeps) {
     memberId: number,
     key: string,
   ) {
-    const outcome = claimCode(deps.db, {
-      brandId: scan.brandId,
-      codeId: scan.codeId,
-      memberId,
-      idempotencyKey: key,
-      now: deps.clock.now(),
-    })
+    // The brand's policy for diverted goods decides inside the claim, and a new award is checked
+    // for bulk claiming (a leaked print file) in the same transaction (src/channels/diversion-policy.ts).
+    const outcome = claimFromScan(
+      deps.db,
+      {
+        brandId: scan.brandId,
+        codeId: scan.codeId,
+        memberId,
+        idempotencyKey: key,
+        now: deps.clock.now(),
+        scanId: scan.scanId,
+        deviceId: scan.deviceId,
+      },
+      (err) => deps.logger.error({ err, scanId: scan.scanId }, 'bulk-claim check failed'),
+    )
     const l = lang(c)
     const result = (
       kind: ClaimResultKind,
@@ -144,6 +155,10 @@ export function createMemberRoutes(deps: AppDeps) {
         return result(outcome.cap === 'daily' ? 'over-daily-cap' : 'over-weekly-cap', 409, {
           claimableFrom: outcome.claimableFrom,
         })
+      case 'held':
+        return outcome.byYou ? result('held', 200) : result('held-by-other', 409)
+      case 'refused-diverted':
+        return result('refused-diverted', 422)
       case 'not-found':
         return c.notFound()
     }
@@ -195,7 +210,7 @@ export function createMemberRoutes(deps: AppDeps) {
         c.header('Retry-After', String(ipLimit.retryAfterS))
         return fragment(c, <SignInStartForm {...ctx} identifier={form.identifier} error={t.tooMany} />, 429)
       }
-      const started = startSignIn(deps.db, otpKey, scan.brandId, identity, now)
+      const started = startSignIn(deps.db, signInKeys, scan.brandId, identity, now)
       if (started.kind === 'wait') {
         c.header('Retry-After', String(started.retryAfterS))
         return fragment(
@@ -261,7 +276,7 @@ export function createMemberRoutes(deps: AppDeps) {
         )
       const outcome = verifySignIn(
         deps.db,
-        otpKey,
+        signInKeys,
         scan.brandId,
         identity,
         { code: form.code, acceptTerms: form.acceptTerms === 'yes' },

@@ -8,11 +8,14 @@ import {
   LocationResult,
   LocationResultPage,
   NotGenuinePage,
-  ScanPage,
+  scanPageModel,
   TooManyPage,
   VerifyPage,
 } from '../../views/scan/scan-page.tsx'
+import { renderScanPage } from '../../views/scan/scan-page-template.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
+import { checkScanForDiversion } from '../channels/diversion-check.ts'
+import type { RegionResolver } from '../channels/region-resolver.ts'
 import { normalizeCodeInput } from '../codes/crockford.ts'
 import { parseDigitalLinkParts } from '../codes/gs1.ts'
 import { parseToken } from '../codes/token.ts'
@@ -23,6 +26,7 @@ import { clientIp } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { DEVICE_COOKIE_NAME, deviceCsrfToken, isValidDeviceCsrf } from './device-token.ts'
 import { truncateIp } from './ip-prefix.ts'
+import { defaultRegionResolver } from './places.ts'
 import {
   createScanRecorder,
   type PlaceResolver,
@@ -45,6 +49,8 @@ const SCAN_JS = fs.readFileSync(new URL('../../views/static/scan.js', import.met
 export type ScanDeps = AppDeps & {
   resolvePlace: PlaceResolver
   distanceKm: (a: { lat: number; lon: number }, b: { lat: number; lon: number }) => number
+  /** For the diversion checks after a location post; the shipped regions when absent. */
+  regionResolver?: () => RegionResolver
 }
 
 const LocationForm = z.object({
@@ -79,6 +85,19 @@ export function createScanRoutes(deps: ScanDeps) {
   const memberSessionKey = deriveKey(deps.masterKey, 'member session')
 
   const csrfFor = (deviceId: string) => deviceCsrfToken(csrfKey, deviceId)
+
+  /**
+   * The diversion checks of a scan whose location consent is settled (src/channels/diversion-check.ts),
+   * in their own transaction right after the location's. A failing check is logged and never
+   * breaks the consumer's page; a retried post re-runs them without duplicating a signal.
+   */
+  function checkForDiversion(scanId: number) {
+    try {
+      checkScanForDiversion(deps.db, scanId, deps.regionResolver ?? defaultRegionResolver)
+    } catch (err) {
+      deps.logger.error({ err, scanId }, 'diversion check failed')
+    }
+  }
 
   function device(c: Context<AppEnv>): string {
     const existing = getCookie(c, DEVICE_COOKIE_NAME)
@@ -179,15 +198,17 @@ export function createScanRoutes(deps: ScanDeps) {
     }
     c.header('Cache-Control', 'no-store')
     return c.html(
-      <ScanPage
-        lang={l}
-        switchHref={switchHref(c, l)}
-        code={outcome.code}
-        verdict={outcome.verdict}
-        scanId={outcome.scanId}
-        csrf={csrfFor(deviceId)}
-        claimKey={newIdempotencyKey()}
-      />,
+      renderScanPage(
+        scanPageModel({
+          lang: l,
+          switchHref: switchHref(c, l),
+          code: outcome.code,
+          verdict: outcome.verdict,
+          scanId: outcome.scanId,
+          csrf: csrfFor(deviceId),
+          claimKey: newIdempotencyKey(),
+        }),
+      ),
     )
   }
 
@@ -232,6 +253,7 @@ export function createScanRoutes(deps: ScanDeps) {
       let place: string | null = null
       if (f.decision === 'decline') {
         kind = recordDeclined(deps.db, scanId, deviceId) ? 'declined' : 'unavailable'
+        if (kind === 'declined') checkForDiversion(scanId)
       } else if (f.geo === 'ok') {
         const coords = Coordinates.safeParse(f)
         if (!coords.success) return c.text('Invalid coordinates.', 422)
@@ -245,6 +267,7 @@ export function createScanRoutes(deps: ScanDeps) {
           deps.clock.now(),
         )
         if (outcome.kind === 'not-found') return c.text('No such scan on this device.', 404)
+        checkForDiversion(scanId)
         kind = 'located'
         place =
           outcome.kind === 'located' && outcome.place

@@ -8,6 +8,7 @@ import { codeFromOutbox } from './support/member-phone.ts'
 import { type RunningServer, startServer } from './support/server.ts'
 
 const PHONE = '13800138000'
+const GUANGZHOU = { latitude: 23.13, longitude: 113.26 }
 const PHONE_E164 = '+8613800138000'
 
 describe('a consumer claiming points in a real browser', () => {
@@ -49,16 +50,24 @@ describe('a consumer claiming points in a real browser', () => {
   })
 
   async function phone() {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } })
+    const context = await browser.newContext({
+      locale: 'zh-CN',
+      geolocation: GUANGZHOU,
+      permissions: ['geolocation'],
+      viewport: { width: 390, height: 844 },
+    })
     contexts.push(context)
     const page = await context.newPage()
     pages.push(page)
     return page
   }
 
-  it('scans a printed code, signs in with the code from the outbox, claims 10 points and sees them in the account', async () => {
+  it('scans a printed code, shares its location, signs in with the code from the outbox, claims 10 points and sees them in the account', async () => {
     const page = await phone()
     expect((await page.goto(urls[0]!))?.status()).toBe(200)
+    await page.getByRole('button', { name: '分享位置' }).click()
+    await page.waitForSelector('[data-location="located"]')
+    expect(await page.textContent('#location')).toContain('已记录位置：广东省')
     await page.getByRole('button', { name: '领取 10 积分' }).click()
 
     await page.waitForSelector('#claim[data-step="identifier"]')

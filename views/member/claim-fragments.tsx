@@ -1,7 +1,7 @@
 import type { Lang } from '../scan/messages.ts'
 import { MEMBER_MESSAGES } from './member-messages.ts'
 
-type ClaimContext = { lang: Lang; scanId: number; csrf: string; idempotencyKey: string }
+type ClaimContext = { lang: Lang; scanId: number | string; csrf: string; idempotencyKey: string }
 
 function Hidden(p: ClaimContext) {
   return (
@@ -17,7 +17,7 @@ function fragmentForm(action: string) {
 }
 
 /** The claim button of the scan page; a second tap re-sends the same idempotency key. */
-export function ClaimBox(p: ClaimContext & { points: number }) {
+export function ClaimBox(p: ClaimContext & { points: number | string }) {
   const t = MEMBER_MESSAGES[p.lang]
   return (
     <section id="claim" class="card">
@@ -107,6 +107,9 @@ export type ClaimResultKind =
   | 'no-points'
   | 'over-daily-cap'
   | 'over-weekly-cap'
+  | 'held'
+  | 'held-by-other'
+  | 'refused-diverted'
 
 /** 'YYYY-MM-DD HH:mm' in China time, where the caps' days and weeks are counted. */
 function chinaTime(ms: number): string {
@@ -133,6 +136,9 @@ export function ClaimResult(p: {
     'no-points': t.noPoints,
     'over-daily-cap': t.overDailyCap(from),
     'over-weekly-cap': t.overWeeklyCap(from),
+    held: t.heldForReview,
+    'held-by-other': t.heldByOther,
+    'refused-diverted': t.refusedDiverted,
   }[p.kind]
   return (
     <section id="claim" class={`card claim-${p.kind}`} data-claim={p.kind} role="status">

@@ -1,7 +1,7 @@
 import type { Lang } from '../scan/messages.ts'
 
 const zh = {
-  claim: (n: number) => `领取 ${n} 积分`,
+  claim: (n: number | string) => `领取 ${n} 积分`,
   claimHint: '登录会员即可领取本商品的积分。',
   signInTitle: '登录领取积分',
   identifierLabel: '手机号或邮箱',
@@ -23,6 +23,11 @@ const zh = {
   noPoints: '此商品不参与积分活动。',
   overDailyCap: (from: string) => `今日积分已达上限，此码仍可在 ${from} 之后领取。`,
   overWeeklyCap: (from: string) => `本周积分已达上限，此码仍可在 ${from} 之后领取。`,
+  heldForReview:
+    '积分待审核：此商品的扫码地点不在其销售区域内。如品牌确认商品是在其销售区域内售出的，我们会为您补发积分。',
+  heldByOther: '此码的积分已有人领取，正在审核中。如有疑问请联系品牌。',
+  refusedDiverted:
+    '此商品的扫码地点不在其销售区域内，按品牌规定不能领取积分。如您是从正规渠道购买的，请联系品牌。',
   tooMany: '操作过于频繁，请稍后再试。',
   sendFailed: '验证码发送失败，请稍后重试。',
   myAccount: '我的积分',
@@ -60,6 +65,12 @@ const en: Catalogue = {
     `You have reached today’s points limit. This code stays valid: claim it after ${from} (China time).`,
   overWeeklyCap: (from) =>
     `You have reached this week’s points limit. This code stays valid: claim it after ${from} (China time).`,
+  heldForReview:
+    'Held for review: this item was scanned outside the region it was sold for. We will credit the points if the brand confirms the item was sold in its region.',
+  heldByOther:
+    'The points of this code have been claimed and are under review. Contact the brand if in doubt.',
+  refusedDiverted:
+    'This item was scanned outside the region it was sold for, and the brand does not award points for such items. If you bought it from an authorised seller, please contact the brand.',
   tooMany: 'Too many attempts. Please try again later.',
   sendFailed: 'We could not send the code. Please try again in a moment.',
   myAccount: 'My points',

@@ -33,38 +33,25 @@ function ConsumerPage(props: {
   )
 }
 
-function VerdictBlock({ verdict, t, lang }: { verdict: Verdict; t: Messages; lang: Lang }) {
+/** The verdict as words: its tone, its heading and its one-line explanation. */
+function verdictWords(verdict: Verdict, t: Messages, lang: Lang): ScanPageModel['verdict'] {
   switch (verdict.kind) {
     case 'genuine-first':
-      return <Verdictbox tone="ok" title={t.genuineFirst} text={t.genuineFirstHint} />
+      return { tone: 'ok', title: t.genuineFirst, text: t.genuineFirstHint }
     case 'genuine-seen': {
       const place = verdict.place ? (lang === 'en' ? verdict.place.en : verdict.place.zh) : null
-      return (
-        <Verdictbox
-          tone="ok"
-          title={t.genuineSeen}
-          text={t.genuineSeenHint(formatDate(verdict.firstAt, lang), place)}
-        />
-      )
+      return { tone: 'ok', title: t.genuineSeen, text: t.genuineSeenHint(formatDate(verdict.firstAt, lang), place) }
     }
     case 'suspected-copy':
-      return (
-        <Verdictbox
-          tone="bad"
-          title={t.suspected}
-          text={verdict.reason === 'travel' ? t.suspectedTravel : t.suspectedDevices}
-        />
-      )
+      return {
+        tone: 'bad',
+        title: t.suspected,
+        text: verdict.reason === 'travel' ? t.suspectedTravel : t.suspectedDevices,
+      }
     case 'voided':
-      return (
-        <Verdictbox
-          tone="bad"
-          title={t.voided}
-          text={t.voidedHint(t.reasons[verdict.reason ?? 'other'] ?? '')}
-        />
-      )
+      return { tone: 'bad', title: t.voided, text: t.voidedHint(t.reasons[verdict.reason ?? 'other'] ?? '') }
     case 'not-activated':
-      return <Verdictbox tone="warn" title={t.notActivated} text={t.notActivatedHint} />
+      return { tone: 'warn', title: t.notActivated, text: t.notActivatedHint }
   }
 }
 
@@ -88,38 +75,99 @@ export type ScanPageProps = {
   claimKey: string
 }
 
-/** The landing page of a scanned genuine code: verdict, product, and the separate location consent. */
-export function ScanPage(p: ScanPageProps) {
+/**
+ * Everything the scan page shows, as strings and a few choices: what {@link ScanPageView} draws.
+ * The strings are the page's only varying parts, which is what lets renderScanPage
+ * (scan-page-template.ts) fill a template made once per choice instead of rendering the tree.
+ */
+export type ScanPageModel = {
+  lang: Lang
+  switchHref: string
+  title: string
+  verdict: { tone: 'ok' | 'warn' | 'bad'; title: string; text: string }
+  brandName: string
+  productName: string
+  imageUrl: string | null
+  lot: string
+  producedOn: string
+  expiresOn: string
+  /** What the claim section offers: nothing, the claim button, or "already claimed". */
+  claim: 'none' | 'box' | 'already-claimed'
+  points: string
+  brandSlug: string
+  scanId: string
+  csrf: string
+  claimKey: string
+}
+
+/** Points are offered only for an activated code of a product that earns; a claimed code says so. */
+function claimOffer(p: ScanPageProps): ScanPageModel['claim'] {
+  const c = p.code
+  if (c.productPoints <= 0 || p.verdict.kind === 'voided' || p.verdict.kind === 'not-activated') return 'none'
+  if (c.state === 'claimed') return 'already-claimed'
+  return c.state === 'activated' ? 'box' : 'none'
+}
+
+export function scanPageModel(p: ScanPageProps): ScanPageModel {
   const t = MESSAGES[p.lang]
   const c = p.code
+  return {
+    lang: p.lang,
+    switchHref: p.switchHref,
+    title: `${t.title} · ${c.brandName}`,
+    verdict: verdictWords(p.verdict, t, p.lang),
+    brandName: c.brandName,
+    productName: c.productName,
+    imageUrl: c.productImageUrl,
+    lot: c.lot ?? '—',
+    producedOn: c.producedOn ?? '—',
+    expiresOn: c.expiresOn ?? '—',
+    claim: claimOffer(p),
+    points: String(c.productPoints),
+    brandSlug: c.brandSlug,
+    scanId: String(p.scanId),
+    csrf: p.csrf,
+    claimKey: p.claimKey,
+  }
+}
+
+/** The landing page of a scanned genuine code: verdict, product, and the separate location consent. */
+export function ScanPage(p: ScanPageProps) {
+  return <ScanPageView {...scanPageModel(p)} />
+}
+
+export function ScanPageView(m: ScanPageModel) {
+  const t = MESSAGES[m.lang]
   return (
-    <ConsumerPage lang={p.lang} title={`${t.title} · ${c.brandName}`} switchHref={p.switchHref} csrf={p.csrf}>
-      <VerdictBlock verdict={p.verdict} t={t} lang={p.lang} />
+    <ConsumerPage lang={m.lang} title={m.title} switchHref={m.switchHref} csrf={m.csrf}>
+      <Verdictbox {...m.verdict} />
       <section class="card product">
-        {c.productImageUrl ? (
-          <img src={c.productImageUrl} alt="" width="96" height="96" loading="lazy" />
-        ) : null}
+        {m.imageUrl !== null ? <img src={m.imageUrl} alt="" width="96" height="96" loading="lazy" /> : null}
         <dl>
           <dt>{t.product}</dt>
-          <dd>{c.productName}</dd>
+          <dd>{m.productName}</dd>
           <dt>{t.brand}</dt>
-          <dd>{c.brandName}</dd>
+          <dd>{m.brandName}</dd>
           <dt>{t.lot}</dt>
-          <dd>{c.lot ?? '—'}</dd>
+          <dd>{m.lot}</dd>
           <dt>{t.produced}</dt>
-          <dd>{c.producedOn ?? '—'}</dd>
+          <dd>{m.producedOn}</dd>
           <dt>{t.expires}</dt>
-          <dd>{c.expiresOn ?? '—'}</dd>
+          <dd>{m.expiresOn}</dd>
         </dl>
       </section>
-      <ClaimSection {...p} />
-      <LocationConsent lang={p.lang} scanId={p.scanId} brandName={c.brandName} csrf={p.csrf} />
+      {m.claim === 'box' ? (
+        <ClaimBox lang={m.lang} scanId={m.scanId} csrf={m.csrf} idempotencyKey={m.claimKey} points={m.points} />
+      ) : m.claim === 'already-claimed' ? (
+        <ClaimResult lang={m.lang} kind="already-claimed" brandSlug={m.brandSlug} />
+      ) : null}
+      <LocationConsent lang={m.lang} scanId={m.scanId} brandName={m.brandName} csrf={m.csrf} />
     </ConsumerPage>
   )
 }
 
 /** Asked separately and explicitly (PIPL: location is sensitive); the browser is asked only after "share". */
-export function LocationConsent(p: { lang: Lang; scanId: number; brandName: string; csrf: string }) {
+export function LocationConsent(p: { lang: Lang; scanId: number | string; brandName: string; csrf: string }) {
   const t = MESSAGES[p.lang]
   const action = `/scans/${p.scanId}/location?lang=${p.lang}`
   return (
@@ -224,23 +272,5 @@ export function VerifyPage(p: { lang: Lang; switchHref: string; value?: string; 
         </form>
       </section>
     </ConsumerPage>
-  )
-}
-
-/** Points are offered only for an activated code of a product that earns; a claimed code says so. */
-function ClaimSection(p: ScanPageProps) {
-  const c = p.code
-  if (c.productPoints <= 0 || p.verdict.kind === 'voided' || p.verdict.kind === 'not-activated') return null
-  if (c.state === 'claimed')
-    return <ClaimResult lang={p.lang} kind="already-claimed" brandSlug={c.brandSlug} />
-  if (c.state !== 'activated') return null
-  return (
-    <ClaimBox
-      lang={p.lang}
-      scanId={p.scanId}
-      csrf={p.csrf}
-      idempotencyKey={p.claimKey}
-      points={c.productPoints}
-    />
   )
 }

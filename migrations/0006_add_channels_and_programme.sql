@@ -70,6 +70,7 @@ CREATE TABLE `diversion_cases` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `diversion_cases_open_uq` ON `diversion_cases` (`brand_id`,coalesce("distributor_id", 0),`product_id`,`region_code`) WHERE status = 'open';--> statement-breakpoint
 CREATE INDEX `diversion_cases_brand_idx` ON `diversion_cases` (`brand_id`,`status`,`last_at`);--> statement-breakpoint
+CREATE INDEX `diversion_cases_brand_last_idx` ON `diversion_cases` (`brand_id`,`last_at`);--> statement-breakpoint
 CREATE INDEX `diversion_cases_distributor_idx` ON `diversion_cases` (`distributor_id`,`last_at`);--> statement-breakpoint
 CREATE TABLE `diversion_signals` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -93,6 +94,7 @@ CREATE TABLE `diversion_signals` (
 CREATE UNIQUE INDEX `diversion_signals_scan_kind_uq` ON `diversion_signals` (`scan_id`,`kind`);--> statement-breakpoint
 CREATE INDEX `diversion_signals_case_idx` ON `diversion_signals` (`case_id`,`at`);--> statement-breakpoint
 CREATE INDEX `diversion_signals_brand_at_idx` ON `diversion_signals` (`brand_id`,`at`);--> statement-breakpoint
+CREATE INDEX `diversion_signals_report_idx` ON `diversion_signals` (`brand_id`,`kind`,`at`,`case_id`,`scan_id`);--> statement-breakpoint
 CREATE INDEX `diversion_signals_code_idx` ON `diversion_signals` (`code_id`);--> statement-breakpoint
 CREATE TABLE `held_claims` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,

@@ -156,6 +156,8 @@ export const diversionCases = sqliteTable(
       .on(t.brandId, sql`coalesce(${t.distributorId}, 0)`, t.productId, t.regionCode)
       .where(sql`status = 'open'`),
     index('diversion_cases_brand_idx').on(t.brandId, t.status, t.lastAt),
+    // The report's unfiltered case list: newest activity first without sorting the brand's cases.
+    index('diversion_cases_brand_last_idx').on(t.brandId, t.lastAt),
     index('diversion_cases_distributor_idx').on(t.distributorId, t.lastAt),
   ],
 )
@@ -190,6 +192,8 @@ export const diversionSignals = sqliteTable(
     uniqueIndex('diversion_signals_scan_kind_uq').on(t.scanId, t.kind),
     index('diversion_signals_case_idx').on(t.caseId, t.at),
     index('diversion_signals_brand_at_idx').on(t.brandId, t.at),
+    // Covers the report's distributor × region matrix: it is read from the index alone.
+    index('diversion_signals_report_idx').on(t.brandId, t.kind, t.at, t.caseId, t.scanId),
     index('diversion_signals_code_idx').on(t.codeId),
   ],
 )

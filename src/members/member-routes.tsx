@@ -13,6 +13,7 @@ import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimFromScan } from '../channels/diversion-policy.ts'
+import { createGroupCommit } from '../db/group-commit.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
@@ -65,6 +66,14 @@ export function createMemberRoutes(deps: AppDeps) {
       clock: deps.clock,
     })
 
+  // Claims arriving together share one commit (src/db/group-commit.ts); each is still judged in
+  // its own savepoint, in arrival order, and answered only after COMMIT.
+  const claim = createGroupCommit(deps.db, (input: Parameters<typeof claimFromScan>[1]) =>
+    claimFromScan(deps.db, input, (err) =>
+      deps.logger.error({ err, scanId: input.scanId }, 'bulk-claim check failed'),
+    ),
+  )
+
   const lang = (c: Context<AppEnv>): Lang =>
     pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
 
@@ -114,7 +123,7 @@ export function createMemberRoutes(deps: AppDeps) {
     )
   }
 
-  function claimAndRender(
+  async function claimAndRender(
     c: Context<AppEnv>,
     scan: NonNullable<ReturnType<typeof scanOfDevice>>,
     memberId: number,
@@ -122,19 +131,15 @@ export function createMemberRoutes(deps: AppDeps) {
   ) {
     // The brand's policy for diverted goods decides inside the claim, and a new award is checked
     // for bulk claiming (a leaked print file) in the same transaction (src/channels/diversion-policy.ts).
-    const outcome = claimFromScan(
-      deps.db,
-      {
-        brandId: scan.brandId,
-        codeId: scan.codeId,
-        memberId,
-        idempotencyKey: key,
-        now: deps.clock.now(),
-        scanId: scan.scanId,
-        deviceId: scan.deviceId,
-      },
-      (err) => deps.logger.error({ err, scanId: scan.scanId }, 'bulk-claim check failed'),
-    )
+    const outcome = await claim({
+      brandId: scan.brandId,
+      codeId: scan.codeId,
+      memberId,
+      idempotencyKey: key,
+      now: deps.clock.now(),
+      scanId: scan.scanId,
+      deviceId: scan.deviceId,
+    })
     const l = lang(c)
     const result = (
       kind: ClaimResultKind,

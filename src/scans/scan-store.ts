@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type BetterSqlite3 from 'better-sqlite3'
 import { and, eq, isNotNull, lt, ne, sql } from 'drizzle-orm'
 import type { CodeState, VoidReason } from '../batches/batch-schema.ts'
+import { createGroupCommit } from '../db/group-commit.ts'
 import type { Db } from '../db/index.ts'
 import { scans } from './scan-schema.ts'
 import { judgeScan, REPEAT_WINDOW_MS, type Verdict } from './verdict.ts'
@@ -102,57 +103,22 @@ export type ScanRecorder = (
   ctx: ScanContext,
 ) => Promise<ScanOutcome>
 
-type PendingScan = {
-  code: { brandId: number; serial: string }
-  ctx: ScanContext
-  resolve: (outcome: ScanOutcome) => void
-  reject: (err: unknown) => void
-}
-
 /**
- * Group commit for the scan page: the scans that arrive in one turn of the event loop are recorded
- * in one transaction, committed once, and only then answered. Committing is most of a scan's
- * cost — each commit writes the scan row and its three index pages to the WAL and every few hundred
- * commits checkpoints with an fsync (measured: 270 µs a scan alone, under 100 µs in tens) — so
- * under load this is the difference between 1.9k and several thousand scans a second.
- *
- * The verdict stays what one-transaction-per-scan gives: the batch runs synchronously on the one
- * connection, scan after scan in arrival order, each inside `recordScan`'s own transaction (a
- * savepoint within the batch), so each scan's reads see every scan before it, in the batch or not,
- * and nothing else can run on the connection in between. Nothing is answered before COMMIT, so a
- * page never shows a scan that a crash could lose. One scan that throws rolls back only its
- * savepoint; if the commit itself fails, each scan of the batch is retried in its own transaction.
+ * The scan page's recorder: scans arriving together share one commit (createGroupCommit in
+ * src/db/group-commit.ts). Committing is most of a scan's cost — each commit writes the scan row
+ * and its index pages to the WAL and every few hundred commits checkpoints with an fsync
+ * (measured: 270 µs a scan alone, under 100 µs in tens) — and each verdict stays what one
+ * transaction per scan gives, as `recordScan` runs in its own savepoint, in arrival order.
  *
  * @example
  * const record = createScanRecorder(db)
  * const outcome = await record({ brandId, serial }, ctx)
  */
 export function createScanRecorder(db: Db): ScanRecorder {
-  let pending: PendingScan[] = []
-  const settle = (p: PendingScan): (() => void) => {
-    try {
-      const outcome = recordScan(db, p.code, p.ctx)
-      return () => p.resolve(outcome)
-    } catch (err) {
-      return () => p.reject(err)
-    }
-  }
-  const flush = () => {
-    const batch = pending
-    pending = []
-    let answers: (() => void)[]
-    try {
-      answers = statementsFor(db).inOneTransaction(() => batch.map(settle))
-    } catch {
-      answers = batch.map(settle)
-    }
-    for (const answer of answers) answer()
-  }
-  return (code, ctx) =>
-    new Promise<ScanOutcome>((resolve, reject) => {
-      // setImmediate runs after the I/O callbacks of this turn: every request parsed so far joins.
-      if (pending.push({ code, ctx, resolve, reject }) === 1) setImmediate(flush)
-    })
+  const record = createGroupCommit(db, (p: { code: { brandId: number; serial: string }; ctx: ScanContext }) =>
+    recordScan(db, p.code, p.ctx),
+  )
+  return (code, ctx) => record({ code, ctx })
 }
 
 type ScanHistory = {
@@ -169,8 +135,6 @@ type ScanStatements = {
   insert: Statement
   /** judgeAndInsert in a transaction (a savepoint inside another), wrapped once: wrapping costs. */
   record: (code: { brandId: number; serial: string }, ctx: ScanContext) => ScanOutcome
-  /** Runs `work` in one transaction. */
-  inOneTransaction: <T>(work: () => T) => T
 }
 
 // The scan page is the hottest path we have: its statements are prepared once per database, in
@@ -206,7 +170,6 @@ function statementsFor(db: Db): ScanStatements {
         (code: { brandId: number; serial: string }, ctx: ScanContext): ScanOutcome =>
           judgeAndInsert(statements, code, ctx),
       ),
-      inOneTransaction: db.$client.transaction((work: () => unknown) => work()) as <T>(work: () => T) => T,
     }
     const statements: ScanStatements = q
     prepared.set(db, q)

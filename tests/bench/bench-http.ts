@@ -42,7 +42,8 @@ type Load = {
  * HTTP throughput with autocannon (10 connections, pipelining 1) against three servers, each in its
  * own child process on a free loopback port, one at a time: bare Hono "hi", a bare SQLite
  * read+insert+update transaction route, and the real app's scan landing page `GET /C/{token}` over
- * 5,000 activated codes, every request a new device (no cookie).
+ * 5,000 activated codes, every request a new device (no cookie). BENCH_SCAN_CPU_PROF=<dir>
+ * profiles the app server.
  */
 export async function run(ctx: BenchContext): Promise<Row[]> {
   const seconds = secondsFromEnv()
@@ -120,15 +121,21 @@ async function benchScanPage(ctx: BenchContext, children: Set<ChildProcess>, sec
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const env = { DATA_DIR: dataDir, PUBLIC_BASE_URL: baseUrl, LOG_LEVEL: 'silent' }
-  const server = startReady(APP_SERVER, port, {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    PUBLIC_BASE_URL: baseUrl,
-    LOG_LEVEL: 'warn',
-    SEED_DEMO: '1',
-  })
+  const profileDir = process.env.BENCH_SCAN_CPU_PROF
+  const server = startReady(
+    APP_SERVER,
+    port,
+    {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      PUBLIC_BASE_URL: baseUrl,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: '1',
+    },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  )
   return withServer(children, server, async () => {
     // The CLI writes to the database the server has open: WAL lets both, as in production.
     const demoPaths = await exportPaths(env, DEMO_BATCH_ID, join(ctx.tmpDir, 'http-demo.csv'))
@@ -239,8 +246,13 @@ async function withServer<T>(
   }
 }
 
-function spawnTsx(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+function spawnTsx(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -275,8 +287,8 @@ function startPrinting(script: string, args: string[]): Starting {
 }
 
 /** A child serving on a port chosen beforehand (the app needs it in PUBLIC_BASE_URL); ready at /readyz. */
-function startReady(script: string, port: number, env: NodeJS.ProcessEnv): Starting {
-  const child = spawnTsx(script, [], env)
+function startReady(script: string, port: number, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Starting {
+  const child = spawnTsx(script, [], env, nodeArgs)
   let err = ''
   let exited: number | null | undefined
   child.stdout?.resume()

@@ -25,7 +25,17 @@ export function openDatabase(file: string): Db {
   applyPragmas(sqlite, file === ':memory:')
   const db = drizzle(sqlite, { schema }) as Db
   migrate(db, { migrationsFolder: MIGRATIONS_DIR })
+  // Without statistics the planner takes any index that starts with brand_id, even where one brand
+  // owns nearly every row (measured on the members list: 1.3 s instead of 0.2 ms for a page's tags).
+  // 0x10002 lets SQLite gather them now where they are missing or stale, cheaply (it limits the
+  // work per index); the hourly job runs `PRAGMA optimize` again as the data grows.
+  sqlite.pragma('optimize = 0x10002')
   return db
+}
+
+/** Refreshes the planner's statistics where the data changed a lot; cheap, and safe at any time. */
+export function optimizeDatabase(db: Db): void {
+  db.$client.pragma('optimize')
 }
 
 function applyPragmas(sqlite: Database.Database, inMemory: boolean): void {

@@ -29,3 +29,31 @@ export const AdjustForm = z.object({
 export const BeforeQuery = z.object({
   before: z.coerce.number().int().positive().optional().catch(undefined),
 })
+
+export const MAX_TAG_LENGTH = 32
+/** A manual tag: letters of any script (so 团购 and vip both), digits, '-' and '_'; no ':' (automatic tags use it). */
+export const MANUAL_TAG = /^[\p{L}\p{N}_-]{1,32}$/u
+
+/**
+ * The form that adds a manual tag to a member.
+ *
+ * @example
+ * TagForm.parse({ tag: ' 团购-2026 ' }) // { tag: '团购-2026' }
+ */
+export const TagForm = z.object({
+  tag: z
+    .string('enter a tag')
+    .trim()
+    .normalize('NFC')
+    .min(1, 'enter a tag')
+    .refine((t) => [...t].length <= MAX_TAG_LENGTH, `at most ${MAX_TAG_LENGTH} characters`)
+    .refine(
+      (t) => [...t].length > MAX_TAG_LENGTH || MANUAL_TAG.test(t),
+      'use letters, digits, - and _ only (no spaces or other signs)',
+    ),
+})
+
+/** The form that removes a tag: any tag the member may hold; the store refuses automatic ones. */
+export const RemoveTagForm = z.object({
+  tag: z.string('name the tag to remove').trim().min(1, 'name the tag to remove').max(100),
+})

@@ -25,12 +25,17 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts the real server (`node --import tsx src/server.ts`) on a free loopback port over a fresh
- * DATA_DIR with the demo data, and waits until /readyz answers.
+ * DATA_DIR with the demo data, and waits until /readyz answers. `beforeStart` may seed the data
+ * directory (the database file, the master key) before the server opens it.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: { beforeStart?: (dataDir: string, baseUrl: string) => void | Promise<void> } = {},
+): Promise<RunningServer> {
   const port = await freePort()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-e2e-'))
   const baseUrl = `http://127.0.0.1:${port}`
+  await opts.beforeStart?.(dataDir, baseUrl)
   let output = ''
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {

@@ -254,7 +254,7 @@ CREATE TABLE `segments` (
 --> statement-breakpoint
 CREATE INDEX `segments_brand_idx` ON `segments` (`brand_id`);--> statement-breakpoint
 DROP INDEX `scans_located_idx`;--> statement-breakpoint
-CREATE INDEX `scans_member_at_idx` ON `scans` (`member_id`,`at`) WHERE member_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `scans_member_at_idx` ON `scans` (`member_id`,`at`,`code_id`,`region_code`,`counted`,`brand_id`) WHERE member_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `scans_located_idx` ON `scans` (`located_at`) WHERE lat IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `codes` ADD `distributor_id` integer;--> statement-breakpoint
 ALTER TABLE `codes` ADD `shipment_id` integer;--> statement-breakpoint

@@ -45,6 +45,9 @@ export const scans = sqliteTable(
     // Partial: most scans are never located and most are anonymous, so the hot insert of the scan
     // page writes neither index; the retention job and a member's history still use them.
     index('scans_located_idx').on(t.locatedAt).where(sql`lat IS NOT NULL`),
-    index('scans_member_at_idx').on(t.memberId, t.at).where(sql`member_id IS NOT NULL`),
+    // Covers the member-programme job's read of a member's scans (no lookup into the table).
+    index('scans_member_at_idx')
+      .on(t.memberId, t.at, t.codeId, t.regionCode, t.counted, t.brandId)
+      .where(sql`member_id IS NOT NULL`),
   ],
 )

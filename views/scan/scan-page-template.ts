@@ -21,7 +21,7 @@ export function renderScanPage(model: ScanPageModel): string {
   const template = templateFor(model)
   const buffer: StringBuffer = [template.parts[0]!]
   for (let i = 0; i < template.slots.length; i++) {
-    escapeToBuffer(valueOf(model, template.slots[i]!), buffer)
+    escapeToBuffer(slotValue(model, template.slots[i]!), buffer)
     buffer[0] += template.parts[i + 1]!
   }
   return buffer[0] as string
@@ -56,7 +56,7 @@ const MARKER = /\uE000(\d+)\uE001/
 
 const templates = new Map<string, Template>()
 
-function valueOf(m: ScanPageModel, slot: Slot): string {
+function slotValue(m: ScanPageModel, slot: Slot): string {
   switch (slot) {
     case 'verdictTitle':
       return m.verdict.title

@@ -40,7 +40,11 @@ function verdictWords(verdict: Verdict, t: Messages, lang: Lang): ScanPageModel[
       return { tone: 'ok', title: t.genuineFirst, text: t.genuineFirstHint }
     case 'genuine-seen': {
       const place = verdict.place ? (lang === 'en' ? verdict.place.en : verdict.place.zh) : null
-      return { tone: 'ok', title: t.genuineSeen, text: t.genuineSeenHint(formatDate(verdict.firstAt, lang), place) }
+      return {
+        tone: 'ok',
+        title: t.genuineSeen,
+        text: t.genuineSeenHint(formatDate(verdict.firstAt, lang), place),
+      }
     }
     case 'suspected-copy':
       return {
@@ -157,7 +161,13 @@ export function ScanPageView(m: ScanPageModel) {
         </dl>
       </section>
       {m.claim === 'box' ? (
-        <ClaimBox lang={m.lang} scanId={m.scanId} csrf={m.csrf} idempotencyKey={m.claimKey} points={m.points} />
+        <ClaimBox
+          lang={m.lang}
+          scanId={m.scanId}
+          csrf={m.csrf}
+          idempotencyKey={m.claimKey}
+          points={m.points}
+        />
       ) : m.claim === 'already-claimed' ? (
         <ClaimResult lang={m.lang} kind="already-claimed" brandSlug={m.brandSlug} />
       ) : null}

@@ -9,6 +9,9 @@ import { activateCodes } from '../src/batches/code-actions-store.ts'
 import { MAX_PDF_CODES, PRINT_FORMATS, type PrintFormat } from '../src/batches/print-formats.ts'
 import { openPrintFile } from '../src/batches/print-job.ts'
 import { DEFAULT_GRID, isPrintableGrid } from '../src/batches/print-pdf.ts'
+import { findDistributorByCode } from '../src/channels/distributor-store.ts'
+import { readSerialList } from '../src/channels/serial-list.ts'
+import { createShipment, type ShipmentTarget, WHOLE_BRAND_SCOPE } from '../src/channels/shipment-store.ts'
 import { createSigningKey } from '../src/codes/key-store.ts'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { brandDb } from '../src/db/brand-scope.ts'
@@ -19,6 +22,7 @@ import { BRAND_SLUG, createBrand } from '../src/staff/brand-setup.ts'
 import { generatePassword, hashPassword } from '../src/staff/password.ts'
 import { brands } from '../src/staff/staff-schema.ts'
 import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './backup-command.ts'
+import { JOBS_HELP, jobsCommand } from './jobs-command.ts'
 import { createProgress, type ProgressOut } from './progress.ts'
 
 export type CliIo = { stdout: ProgressOut; stderr: ProgressOut; env: Record<string, string | undefined> }
@@ -35,10 +39,12 @@ Commands:
   batch     create a batch of codes for a product and mint it
   export    write a batch's print file (csv, txt, csv-zip, svg-zip, pdf)
   activate  activate a batch or a range of it (warehouse-out)
+  ship      activate and bind a batch, a range or a list of codes to a distributor
   brand     create or list brands (platform admin)
   key       rotate a brand's signing key (platform admin)
   backup    copy the database to a file while the server runs
   restore   restore a checked backup into DATA_DIR
+  jobs      run the member-programme jobs now (tags, birthday bonus, churn)
 
 Run 'onecode-codegen <command> --help' for a command's options.
 Reads DATA_DIR (default ./data) like the server.`,
@@ -58,6 +64,14 @@ The CSV has the header seq,serial,url. Every export is recorded with the codes i
   activate: `Usage: onecode-codegen activate --batch ID [--from N] [--to N]
 
 Activates the batch's codes (all, or #N to #M): from now on they can earn points.`,
+  ship: `Usage: onecode-codegen ship --brand SLUG --distributor CODE
+                            (--batch N [--from A --to B] | --serials FILE) [--reason TEXT]
+
+Warehouse-out (出库): activates the codes (a whole batch, codes #A to #B of it, or the codes
+listed in FILE, one per line or a print-file CSV; URLs, printed codes or serials) and binds them
+to the distributor with this code. Voided codes are skipped; unknown lines are reported.
+Codes already bound to another distributor are re-bound only with --reason (exit status 1
+without it). Every shipment is recorded and audited.`,
   brand: `Usage: onecode-codegen brand create --slug SLUG --name NAME --owner-email EMAIL [--owner-name NAME]
        onecode-codegen brand list
 
@@ -68,6 +82,7 @@ password once.`,
 Makes a new signing key for the brand's new batches; codes already printed keep verifying.`,
   backup: BACKUP_HELP,
   restore: RESTORE_HELP,
+  jobs: JOBS_HELP,
 }
 
 /**
@@ -97,6 +112,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await exportCommand(rest, io)
       case 'activate':
         return await activateCommand(rest, io)
+      case 'ship':
+        return await shipCommand(rest, io)
       case 'brand':
         return await brandCommand(rest, io)
       case 'key':
@@ -105,6 +122,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await backupCommand(rest, io)
       case 'restore':
         return await restoreCommand(rest, io)
+      case 'jobs':
+        return await jobsCommand(rest, io)
       default:
         throw new UsageError(`unknown command "${command}"; try --help`)
     }
@@ -309,6 +328,111 @@ async function activateCommand(args: string[], io: CliIo): Promise<number> {
     if (outcome.kind !== 'activated') throw new UsageError(`no batch ${batchId}`)
     io.stdout.write(`${outcome.count} codes activated (${outcome.skipped} left as they were)\n`)
     return 0
+  } finally {
+    rt.db.$client.close()
+  }
+}
+
+async function shipCommand(args: string[], io: CliIo): Promise<number> {
+  const o = parse(args, {
+    brand: { type: 'string' },
+    distributor: { type: 'string' },
+    batch: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    serials: { type: 'string' },
+    reason: { type: 'string' },
+  })
+  const slug = requireOption(o.brand, 'brand')
+  const distributorCode = requireOption(o.distributor, 'distributor')
+  if ((o.batch === undefined) === (o.serials === undefined))
+    throw new UsageError('give either --batch N (with --from/--to for a range) or --serials FILE')
+  if (o.serials !== undefined && (o.from !== undefined || o.to !== undefined))
+    throw new UsageError('--from/--to go with --batch, not with --serials')
+  if ((o.from === undefined) !== (o.to === undefined)) throw new UsageError('--from and --to go together')
+  const batchId = positiveInt(o.batch, 'batch')
+  const from = positiveInt(o.from, 'from')
+  const to = positiveInt(o.to, 'to')
+  if (from !== undefined && to !== undefined && from > to)
+    throw new UsageError('--from must not be after --to')
+  const reason = o.reason?.trim() || null
+  let listText: string | undefined
+  if (o.serials !== undefined) {
+    try {
+      listText = fs.readFileSync(o.serials, 'utf8')
+    } catch {
+      throw new UsageError(`cannot read --serials file "${o.serials}"`)
+    }
+  }
+  const rt = open(io)
+  try {
+    const brand = rt.db.select().from(brands).where(eq(brands.slug, slug)).get()
+    if (!brand) throw new UsageError(`no brand "${slug}"`)
+    const bdb = brandDb(rt.db, brand.id)
+    const distributor = findDistributorByCode(bdb, distributorCode)
+    if (!distributor)
+      throw new UsageError(`brand "${slug}" has no distributor with code "${distributorCode}"`)
+    let target: ShipmentTarget
+    let unrecognised: string[] = []
+    if (listText !== undefined) {
+      const list = readSerialList(listText, rt.keyring, brand.id)
+      if (list.kind === 'empty') throw new UsageError(`--serials file "${o.serials}" lists no codes`)
+      if (list.kind === 'too-many')
+        throw new UsageError(`--serials file has ${list.count} lines; at most 100,000 codes ship at once`)
+      target = { kind: 'list', serials: list.serials }
+      unrecognised = list.unrecognised
+    } else if (from !== undefined && to !== undefined) {
+      target = { kind: 'range', batchId: batchId!, from, to }
+    } else {
+      target = { kind: 'batch', batchId: batchId! }
+    }
+    const outcome = createShipment(
+      bdb,
+      WHOLE_BRAND_SCOPE,
+      cliActor(),
+      { distributorId: distributor.id, target, reason, note: null },
+      Date.now(),
+    )
+    const failWith = (message: string) => {
+      io.stderr.write(`onecode-codegen: ${message}\n`)
+      return 1
+    }
+    switch (outcome.kind) {
+      case 'batch-not-found':
+        throw new UsageError(`brand "${slug}" has no batch ${batchId}`)
+      case 'bad-range':
+        throw new UsageError(`--from/--to must lie within 1..${outcome.quantity}`)
+      case 'batch-not-ready':
+        return failWith(`batch ${batchId} is still minting; ship it once minting is finished`)
+      case 'distributor-not-found':
+        throw new UsageError(`brand "${slug}" has no distributor with code "${distributorCode}"`)
+      case 'distributor-suspended':
+        return failWith(`distributor ${distributorCode} is suspended; reactivate it before shipping`)
+      case 'out-of-scope':
+        return failWith(`${outcome.count} codes are bound to distributors out of reach`)
+      case 'nothing-to-ship':
+        return failWith(
+          `nothing to ship: ${outcome.voidedSkipped} voided, ${outcome.unknown.length + unrecognised.length} not codes of brand "${slug}"`,
+        )
+      case 'needs-reason': {
+        const from = outcome.previous.map((p) => `${p.code}: ${p.count}`).join(', ')
+        return failWith(
+          `${outcome.rebound} codes are already bound to another distributor (${from}); re-binding them needs --reason TEXT`,
+        )
+      }
+      case 'shipped': {
+        const unknown = [...unrecognised, ...outcome.unknown]
+        if (unknown.length > 0) {
+          io.stderr.write(
+            `${unknown.length} lines were not codes of brand "${slug}" (nothing done for them): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}\n`,
+          )
+        }
+        io.stdout.write(
+          `shipment ${outcome.shipment.id}: ${outcome.bound} codes bound to ${distributor.code} (${outcome.activated} activated, ${outcome.rebound} re-bound, ${outcome.voidedSkipped} voided skipped)\n`,
+        )
+        return 0
+      }
+    }
   } finally {
     rt.db.$client.close()
   }

@@ -20,6 +20,7 @@ import { createLifecycleRoutes } from './members/lifecycle-routes.tsx'
 import { createMemberAdminRoutes } from './members/member-admin-routes.tsx'
 import { createMemberMergeRoutes } from './members/member-merge-routes.tsx'
 import { createMemberRoutes } from './members/member-routes.tsx'
+import { createSegmentRoutes } from './members/segment-routes.tsx'
 import { createPointsAdminRoutes } from './points/points-admin-routes.tsx'
 import { createRewardAdminRoutes, createRewardRoutes } from './points/reward-routes.tsx'
 import { createProductRoutes } from './products/product-routes.tsx'
@@ -32,6 +33,8 @@ import { deriveKey } from './staff/staff-session.ts'
 /** Request bodies above this answer 413; uploads of void lists get their own, larger limit. */
 export const MAX_BODY_BYTES = 256 * 1024
 export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+/** Forms that carry a file: void lists, GeoJSON regions (checked at 1 MB by their route), shipment lists. */
+const UPLOAD_PATHS = new Set(['/admin/codes/void', '/admin/regions', '/admin/shipments'])
 
 const CSS = fs.readFileSync(new URL('../views/static/app.css', import.meta.url))
 const HTMX = fs.readFileSync(HTMX_FILE)
@@ -98,7 +101,7 @@ export function createApp(appDeps: AppDeps) {
   app.use(async (c, next) => {
     // No GET or HEAD handler reads a body; checking one would make the adapter buffer the request.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-    return c.req.path === '/admin/codes/void' ? uploadLimit(c, next) : formLimit(c, next)
+    return UPLOAD_PATHS.has(c.req.path) ? uploadLimit(c, next) : formLimit(c, next)
   })
 
   app.get('/healthz', (c) => c.text('ok'))
@@ -126,12 +129,13 @@ export function createApp(appDeps: AppDeps) {
   const admin = new Hono<AppEnv>()
   admin.use(requireStaff(staffDeps))
   admin.get('/', (c) =>
-    c.redirect(c.get('staff').role === 'channel_manager' ? '/admin/codes' : '/admin/batches', 303),
+    c.redirect(c.get('staff').role === 'channel_manager' ? '/admin/diversion' : '/admin/batches', 303),
   )
   admin.route('/', createStaffRoutes(staffDeps))
   admin.route('/', createProductRoutes(deps))
   admin.route('/', createBatchRoutes(deps))
   admin.route('/', createMemberAdminRoutes(deps))
+  admin.route('/', createSegmentRoutes(deps))
   admin.route('/', createPointsAdminRoutes(deps))
   admin.route('/', createRewardAdminRoutes(deps))
   admin.route('/', createChannelAdminRoutes(deps))

@@ -4,6 +4,10 @@ import { createMintRunner } from './batches/mint-runner.ts'
 import { systemClock } from './clock.ts'
 import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { runDailyStatsJob } from './dashboard/daily-stats-job.ts'
+import { encryptLegacyContacts } from './members/contact-backfill.ts'
+import { memberPii } from './members/member-pii.ts'
+import { createProgrammeScheduler } from './members/programme-jobs.ts'
 import { runDailyPointsJobs } from './points/expiry-job.ts'
 import { openRuntime } from './runtime.ts'
 import { erasePreciseLocations } from './scans/scan-store.ts'
@@ -21,13 +25,25 @@ async function main() {
       `PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters: short-URL QR codes will need a version above 4`,
     )
   }
+  // Contacts written before they were encrypted (issue 7) are sealed and hashed before serving.
+  const contacts = encryptLegacyContacts(db, memberPii(masterKey))
+  if (contacts.members > 0 || contacts.challenges > 0)
+    logger.info(
+      { members: contacts.members, challenges: contacts.challenges },
+      'encrypted legacy member contacts',
+    )
+  if (contacts.duplicates.length > 0)
+    logger.warn(
+      { memberIds: contacts.duplicates },
+      'members share a phone or email with an earlier member: merge them in the console',
+    )
   const clock = systemClock
   if (config.seedDemo) {
     const demo = await seedDemo(db, masterKey, keyring, clock.now())
     if (demo) {
       // Printed once, on the start that created the demo brand; only its hash is stored.
       process.stdout.write(
-        `\n  Demo brand created. Admin sign-in: ${config.publicBaseUrl}/admin/sign-in\n  email:    ${demo.email}\n  password: ${demo.password}\n  (shown only this once)\n\n`,
+        `\n  Demo brand created. Admin sign-in: ${config.publicBaseUrl}/admin/sign-in\n  email:    ${demo.email}\n  password: ${demo.password}\n  Channel manager (sees distributor SC-001 only):\n  email:    ${demo.manager.email}\n  password: ${demo.manager.password}\n  (shown only this once)\n\n`,
       )
     }
   }
@@ -36,7 +52,11 @@ async function main() {
   // The retention job: precise scan coordinates older than LOCATION_RETENTION_DAYS are erased.
   // The hourly jobs: precise locations past retention are erased; points expire and tiers are
   // reviewed (each once per China day / month, recorded in job_runs, so running hourly is safe).
+  // The member-programme jobs (tags, birthday bonus, churn warnings) run once per China day and
+  // brand (job_runs), one chunk of members per event-loop turn, beside the requests.
+  const programme = createProgrammeScheduler({ db, clock, logger })
   const retention = () => {
+    programme.runDue()
     const erased = erasePreciseLocations(db, clock.now(), config.locationRetentionMs)
     if (erased > 0) logger.info({ erased }, 'erased precise locations past retention')
     const points = runDailyPointsJobs(db, clock.now())
@@ -45,7 +65,28 @@ async function main() {
         logger.info({ day: points.day, ...b }, 'points jobs ran')
     }
   }
+  // The dashboard's roll-up of finished days (catching up after downtime) and its scan rates: it
+  // yields between days and batches, so it runs beside the requests; one run at a time.
+  let dashboardRunning = false
+  let dashboardStopped = false
+  const dashboardStats = () => {
+    if (dashboardRunning) return
+    dashboardRunning = true
+    runDailyStatsJob(db, clock.now(), undefined, () => dashboardStopped)
+      .then((stats) => {
+        for (const b of stats.brands) {
+          if (b.days.length > 0 || b.batchesRecounted > 0) logger.info(b, 'dashboard stats rolled up')
+        }
+      })
+      .catch((err) => logger.error({ err }, 'dashboard stats job failed'))
+      .finally(() => {
+        dashboardRunning = false
+      })
+  }
   retention()
+  dashboardStats()
+  const dashboardTimer = setInterval(dashboardStats, RETENTION_JOB_INTERVAL_MS)
+  dashboardTimer.unref()
   const retentionTimer = setInterval(retention, RETENTION_JOB_INTERVAL_MS)
   retentionTimer.unref()
   const built = config.codeSender?.((line) => logger.info(line))
@@ -65,7 +106,10 @@ async function main() {
     stopping = true
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight')
     mintRunner.stop()
+    programme.stop()
     clearInterval(retentionTimer)
+    clearInterval(dashboardTimer)
+    dashboardStopped = true
     const force = setTimeout(() => {
       logger.warn('requests still in flight after the grace period; closing anyway')
       db.$client.close()

@@ -14,10 +14,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { run as claim } from './bench-claim.ts'
 import { run as http } from './bench-http.ts'
+import { run as members } from './bench-members.ts'
 import { run as memory } from './bench-memory.ts'
 import { run as mint } from './bench-mint.ts'
 import { run as print } from './bench-print.ts'
 import { run as regions } from './bench-regions.ts'
+import { run as report } from './bench-report.ts'
 import type { Bench, BenchContext, Row } from './bench-row.ts'
 
 /** In run order: the memory bench streams the batch the mint bench made. */
@@ -27,7 +29,9 @@ const BENCHES: Bench[] = [
   { name: 'memory', run: memory },
   { name: 'http', run: http },
   { name: 'regions', run: regions },
+  { name: 'report', run: report },
   { name: 'claim', run: claim },
+  { name: 'members', run: members },
 ]
 const DEFAULT_CODES = 1_000_000
 const LATEST = fileURLToPath(new URL('./latest.md', import.meta.url))

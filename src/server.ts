@@ -5,6 +5,7 @@ import { systemClock } from './clock.ts'
 import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { runDailyStatsJob } from './dashboard/daily-stats-job.ts'
+import { optimizeDatabase } from './db/index.ts'
 import { encryptLegacyContacts } from './members/contact-backfill.ts'
 import { memberPii } from './members/member-pii.ts'
 import { createProgrammeScheduler } from './members/programme-jobs.ts'
@@ -64,6 +65,8 @@ async function main() {
       if (b.expiry.kind === 'ran' || b.review.kind === 'reviewed')
         logger.info({ day: points.day, ...b }, 'points jobs ran')
     }
+    // The planner's statistics follow the data as it grows (cheap when little changed).
+    optimizeDatabase(db)
   }
   // The dashboard's roll-up of finished days (catching up after downtime) and its scan rates: it
   // yields between days and batches, so it runs beside the requests; one run at a time.

@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
+import { renderWithoutAsyncLocalStorage } from '../views/render-without-als.ts'
 import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
 import type { AppDeps, AppEnv } from './app-deps.ts'
 import { createBatchRoutes } from './batches/batch-routes.tsx'
@@ -35,6 +36,8 @@ export const MAX_BODY_BYTES = 256 * 1024
 export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 /** Forms that carry a file: void lists, GeoJSON regions (checked at 1 MB by their route), shipment lists. */
 const UPLOAD_PATHS = new Set(['/admin/codes/void', '/admin/regions', '/admin/shipments'])
+
+renderWithoutAsyncLocalStorage()
 
 const CSS = fs.readFileSync(new URL('../views/static/app.css', import.meta.url))
 const HTMX = fs.readFileSync(HTMX_FILE)

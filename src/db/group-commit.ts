@@ -29,7 +29,8 @@ function inOneTransaction(db: Db): <T>(work: () => T) => T {
  * commit itself fails, each call of the group is run again in its own transaction.
  *
  * `work` must open its own transaction (better-sqlite3's `db.transaction`, which nests as a
- * savepoint) so that a failing call cannot leave half its writes in the group.
+ * savepoint) so that a failing call cannot leave half its writes in the group — unless all it
+ * writes is one statement, which SQLite applies whole or not at all (the scan recorder).
  *
  * @example
  * const claim = createGroupCommit(db, (input: ClaimInput) => claimCode(db, input))

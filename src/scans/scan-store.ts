@@ -115,8 +115,14 @@ export type ScanRecorder = (
  * const outcome = await record({ brandId, serial }, ctx)
  */
 export function createScanRecorder(db: Db): ScanRecorder {
-  const record = createGroupCommit(db, (p: { code: { brandId: number; serial: string }; ctx: ScanContext }) =>
-    recordScan(db, p.code, p.ctx),
+  const q = statementsFor(db)
+  // Inside the group's transaction a scan needs no savepoint of its own: its only write is one
+  // INSERT, which SQLite applies whole or not at all, so a scan that throws leaves nothing behind.
+  // Outside one (the group's one-by-one retry after a failed commit) it takes its own transaction.
+  const record = createGroupCommit(
+    db,
+    (p: { code: { brandId: number; serial: string }; ctx: ScanContext }) =>
+      db.$client.inTransaction ? judgeAndInsert(q, p.code, p.ctx) : q.record(p.code, p.ctx),
   )
   return (code, ctx) => record({ code, ctx })
 }

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { type CliIo, main as codegen } from '../../codegen/cli.ts'
+import type { CliIo } from '../../codegen/cli.ts'
 import { type BenchContext, formatCount, type Row, verdictFor } from './bench-row.ts'
+import { cli, freePort, startPrinting, startReady, withServer } from './child-server.ts'
 
 /** DESIGN.md, "Performance budgets": the scan landing page ≥ 0.7× the bare transaction route. */
 const MIN_SCAN_THROUGHPUT_RATIO = 0.7
@@ -18,8 +18,6 @@ const DEFAULT_SECONDS = 10
 const MAX_SECONDS = 60
 /** Codes the scan page rotates over, so no one code's scan history dominates the judging queries. */
 const SCAN_CODES = 5_000
-const SERVER_START_TIMEOUT_MS = 30_000
-const SERVER_STOP_TIMEOUT_MS = 5_000
 /** The demo seed's batch of 20 activated codes. */
 const DEMO_BATCH_ID = 1
 
@@ -134,7 +132,7 @@ async function benchScanPage(ctx: BenchContext, children: Set<ChildProcess>, sec
       LOG_LEVEL: 'warn',
       SEED_DEMO: '1',
     },
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] },
   )
   return withServer(children, server, async () => {
     // The CLI writes to the database the server has open: WAL lets both, as in production.
@@ -152,20 +150,6 @@ async function benchScanPage(ctx: BenchContext, children: Set<ChildProcess>, sec
     }
     return measure(ctx, 'scan page', port, paths, seconds)
   })
-}
-
-/** Runs the CLI core in this process; returns its stdout, throws with its stderr on failure. */
-async function cli(env: CliIo['env'], args: string[]): Promise<string> {
-  let out = ''
-  let err = ''
-  const io: CliIo = {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-  }
-  const status = await codegen(args, io)
-  if (status !== 0) throw new Error(`onecode-codegen ${args.join(' ')} exited ${status}: ${err.trim()}`)
-  return out
 }
 
 /** `export --format csv`, then the path of each row's URL (3rd column, `HTTP://HOST:PORT/C/<token>`). */
@@ -226,111 +210,6 @@ function load(port: number, paths: string[], seconds: number, shift: number): Pr
     setupClient: (client) => {
       client.setRequests(rotated(clientIndex++ * stride + shift))
     },
-  })
-}
-
-type Starting = { child: ChildProcess; port: Promise<number> }
-
-/** Starts a server child, runs `work` against its port, and stops it whatever happens. */
-async function withServer<T>(
-  children: Set<ChildProcess>,
-  starting: Starting,
-  work: (port: number) => Promise<T>,
-): Promise<T> {
-  children.add(starting.child)
-  try {
-    return await work(await starting.port)
-  } finally {
-    await stop(starting.child)
-    children.delete(starting.child)
-  }
-}
-
-function spawnTsx(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  nodeArgs: string[] = [],
-): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-}
-
-/** A child that prints `listening <port>` once it serves on a port the OS chose. */
-function startPrinting(script: string, args: string[]): Starting {
-  const child = spawnTsx(script, args, process.env)
-  const port = new Promise<number>((resolve, reject) => {
-    let out = ''
-    let err = ''
-    const timer = setTimeout(
-      () => reject(new Error(`${script} did not start: ${err}`)),
-      SERVER_START_TIMEOUT_MS,
-    )
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /listening (\d+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(Number(m[1]))
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${script} exited ${code} before serving: ${err.trim()}`))
-    })
-  })
-  return { child, port }
-}
-
-/** A child serving on a port chosen beforehand (the app needs it in PUBLIC_BASE_URL); ready at /readyz. */
-function startReady(script: string, port: number, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Starting {
-  const child = spawnTsx(script, [], env, nodeArgs)
-  let err = ''
-  let exited: number | null | undefined
-  child.stdout?.resume()
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
-  child.once('exit', (code) => {
-    exited = code
-  })
-  const ready = async () => {
-    const deadline = performance.now() + SERVER_START_TIMEOUT_MS
-    while (performance.now() < deadline) {
-      if (exited !== undefined) throw new Error(`${script} exited ${exited} before ready: ${err.trim()}`)
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-      if (ok) return port
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    throw new Error(`${script} not ready on port ${port} after ${SERVER_START_TIMEOUT_MS} ms: ${err.trim()}`)
-  }
-  return { child, port: ready() }
-}
-
-/** SIGTERM (the servers close gracefully), SIGKILL if it lingers. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS)
-  await exited
-  clearTimeout(timer)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
   })
 }
 

@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addDays, dayOf } from '../../src/dashboard/dashboard-days.ts'
 import { dayFigures } from '../../src/dashboard/day-figures.ts'
 import { openDatabase } from '../../src/db/index.ts'
-import { STAFF_COOKIE } from '../../src/staff/staff-session.ts'
 import { type BenchContext, formatCount, type Row } from './bench-row.ts'
+import { freePort, startReady, stop } from './child-server.ts'
+import { percentile, signIn, type Timing, timeRequests } from './http-timing.ts'
 import { buildMembersDatabase, type MembersFixture } from './members-fixture.ts'
 
 /**
@@ -21,14 +21,11 @@ const RUNS = 30
 /** The issue's target for each page, at the median. */
 const MEDIAN_BUDGET_MS = 200
 const SERVER_START_TIMEOUT_MS = 120_000
-const SERVER_STOP_TIMEOUT_MS = 5_000
 /** After /readyz, the server's start-up jobs (catch-up of the dashboard's roll-up, …) settle. */
 const SETTLE_MS = 3_000
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const APP_SERVER = join(REPO, 'src/server.ts')
-
-type Timing = { median: number; p95: number; bytes: number; runs: number }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
   const dataDir = join(ctx.tmpDir, 'members-app')
@@ -43,9 +40,10 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   try {
     const port = await freePort()
     const baseUrl = `http://127.0.0.1:${port}`
-    const child = spawn(process.execPath, ['--import', 'tsx', APP_SERVER], {
-      cwd: REPO,
-      env: {
+    const starting = startReady(
+      APP_SERVER,
+      port,
+      {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
@@ -55,12 +53,11 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         SEED_DEMO: '0',
         ONECODE_MASTER_KEY: fx.masterKeyHex,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+      { timeoutMs: SERVER_START_TIMEOUT_MS },
+    )
+    const child = starting.child
     children.add(child)
-    let err = ''
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
-    await waitReady(baseUrl, child, () => err)
+    await starting.port
     await new Promise((r) => setTimeout(r, SETTLE_MS))
     try {
       const owner = await signIn(baseUrl, fx.ownerEmail, fx.password)
@@ -78,7 +75,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       const timings: [string, Timing][] = []
       for (const [name, path] of pages) {
         ctx.log(`members: ${name}`)
-        const t = await timeRequests(baseUrl, path, owner)
+        const t = await timeRequests(baseUrl, path, owner, RUNS)
         ctx.log(`members: ${name}: median ${t.median.toFixed(0)} ms, p95 ${t.p95.toFixed(0)} ms`)
         timings.push([name, t])
       }
@@ -171,76 +168,4 @@ async function checkPages(baseUrl: string, cookie: string, fx: MembersFixture): 
     await fetch(`${baseUrl}/admin/members?q=${encodeURIComponent(fx.searchPhone)}`, { headers: { cookie } })
   ).text()
   if (!search.includes('/admin/members/')) throw new Error(`the phone search found nobody: ${fx.searchPhone}`)
-}
-
-async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/admin/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, password }),
-  })
-  const cookie = res.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0]!)
-    .find((pair) => pair.startsWith(`${STAFF_COOKIE}=`))
-  if (res.status !== 303 || !cookie) throw new Error(`sign-in of ${email} answered ${res.status}`)
-  return cookie
-}
-
-/** Sequential requests (a warm-up first): wall time until the whole body has arrived. */
-async function timeRequests(baseUrl: string, path: string, cookie: string): Promise<Timing> {
-  const times: number[] = []
-  let bytes = 0
-  for (let i = 0; i < WARM_UP + RUNS; i++) {
-    const t0 = performance.now()
-    const res = await fetch(`${baseUrl}${path}`, { headers: { cookie } })
-    const body = await res.arrayBuffer()
-    const ms = performance.now() - t0
-    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`)
-    if (i >= WARM_UP) times.push(ms)
-    bytes = body.byteLength
-  }
-  return { median: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, runs: RUNS }
-}
-
-function percentile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN
-}
-
-async function waitReady(baseUrl: string, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = performance.now() + SERVER_START_TIMEOUT_MS
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`server exited ${child.exitCode} before ready: ${stderr().trim()}`)
-    const ok = await fetch(`${baseUrl}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`server not ready after ${SERVER_START_TIMEOUT_MS} ms: ${stderr().trim()}`)
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS)
-  await exited
-  clearTimeout(timer)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 }

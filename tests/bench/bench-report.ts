@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eq } from 'drizzle-orm'
@@ -14,8 +13,9 @@ import { type Db, openDatabase } from '../../src/db/index.ts'
 import { createBrand } from '../../src/staff/brand-setup.ts'
 import { hashPassword } from '../../src/staff/password.ts'
 import { staff } from '../../src/staff/staff-schema.ts'
-import { STAFF_COOKIE } from '../../src/staff/staff-session.ts'
 import { type BenchContext, formatCount, type Row, verdictFor } from './bench-row.ts'
+import { freePort, startReady, stop } from './child-server.ts'
+import { percentile, signIn, type Timing, timeRequests } from './http-timing.ts'
 
 /**
  * Issue 5, "It must show": the diversion report's response time over ≥ 1M stored scans. A database
@@ -42,7 +42,6 @@ const EXPORT_RUNS = 8
 const PAGE_P95_BUDGET_MS = 500
 const EXPORT_P95_BUDGET_MS = 3_000
 const SERVER_START_TIMEOUT_MS = 60_000
-const SERVER_STOP_TIMEOUT_MS = 5_000
 const PASSWORD = 'bench report password'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
@@ -60,8 +59,6 @@ type Built = {
   masterKeyHex: string
   buildMs: number
 }
-
-type Timing = { median: number; p95: number; bytes: number; runs: number }
 
 /** A fixed-seed generator (mulberry32): every run builds the same data. */
 function seeded(seed: number): () => number {
@@ -86,9 +83,10 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   try {
     const port = await freePort()
     const baseUrl = `http://127.0.0.1:${port}`
-    const child = spawn(process.execPath, ['--import', 'tsx', APP_SERVER], {
-      cwd: REPO,
-      env: {
+    const starting = startReady(
+      APP_SERVER,
+      port,
+      {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
@@ -98,15 +96,14 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         SEED_DEMO: '0',
         ONECODE_MASTER_KEY: built.masterKeyHex,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+      { timeoutMs: SERVER_START_TIMEOUT_MS },
+    )
+    const child = starting.child
     children.add(child)
-    let err = ''
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
-    await waitReady(baseUrl, child, () => err)
+    await starting.port
     try {
-      const owner = await signIn(baseUrl, built.ownerEmail)
-      const manager = await signIn(baseUrl, built.managerEmail)
+      const owner = await signIn(baseUrl, built.ownerEmail, PASSWORD)
+      const manager = await signIn(baseUrl, built.managerEmail, PASSWORD)
       const filtered = `/admin/diversion?distributor=${built.busiest.distributorId}&region=${built.busiest.regionCode}&status=open`
       // The page must hold what the database holds before its speed means anything.
       const first = await fetch(`${baseUrl}/admin/diversion`, { headers: { cookie: owner } })
@@ -432,76 +429,4 @@ function matrixSqlMs(file: string, built: Built): number {
   } finally {
     db.$client.close()
   }
-}
-
-async function signIn(baseUrl: string, email: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/admin/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, password: PASSWORD }),
-  })
-  const cookie = res.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0]!)
-    .find((pair) => pair.startsWith(`${STAFF_COOKIE}=`))
-  if (res.status !== 303 || !cookie) throw new Error(`sign-in of ${email} answered ${res.status}`)
-  return cookie
-}
-
-/** Sequential requests (a warm-up first): wall time until the whole body has arrived. */
-async function timeRequests(baseUrl: string, path: string, cookie: string, runs: number): Promise<Timing> {
-  const times: number[] = []
-  let bytes = 0
-  for (let i = 0; i < WARM_UP + runs; i++) {
-    const t0 = performance.now()
-    const res = await fetch(`${baseUrl}${path}`, { headers: { cookie } })
-    const body = await res.arrayBuffer()
-    const ms = performance.now() - t0
-    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`)
-    if (i >= WARM_UP) times.push(ms)
-    bytes = body.byteLength
-  }
-  return { median: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, runs }
-}
-
-function percentile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN
-}
-
-async function waitReady(baseUrl: string, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = performance.now() + SERVER_START_TIMEOUT_MS
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`server exited ${child.exitCode} before ready: ${stderr().trim()}`)
-    const ok = await fetch(`${baseUrl}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`server not ready after ${SERVER_START_TIMEOUT_MS} ms: ${stderr().trim()}`)
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS)
-  await exited
-  clearTimeout(timer)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 }

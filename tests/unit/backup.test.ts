@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type CliIo, main } from '../../codegen/cli.ts'
+import { main } from '../../codegen/cli.ts'
 import { createBatch, mintChunk } from '../../src/batches/batch-store.ts'
 import { loadConfig } from '../../src/config.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
@@ -13,19 +13,9 @@ import { createProduct } from '../../src/products/product-store.ts'
 import { openRuntime } from '../../src/runtime.ts'
 import { createBrand } from '../../src/staff/brand-setup.ts'
 import { brands } from '../../src/staff/staff-schema.ts'
+import { capture } from '../support/cli-io.ts'
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0)
-
-function capture(env: Record<string, string>) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-  }
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') }
-}
 
 /** A DATA_DIR with one brand, one product and a minted batch of 50 codes. */
 function seedDataDir(dir: string) {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { and, asc, eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type CliIo, main } from '../../codegen/cli.ts'
+import { main } from '../../codegen/cli.ts'
 import { assembleToken, formatHuman } from '../../src/codes/token.ts'
 import { loadConfig } from '../../src/config.ts'
 import {
@@ -17,17 +17,7 @@ import {
 } from '../../src/db/schema.ts'
 import { openRuntime } from '../../src/runtime.ts'
 import { DEMO_MANAGER_EMAIL, seedDemo } from '../../src/seed-demo.ts'
-
-function capture(env: Record<string, string>) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-  }
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') }
-}
+import { capture } from '../support/cli-io.ts'
 
 describe('onecode-codegen ship', () => {
   let dataDir: string

@@ -4,21 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type CliIo, main } from '../../codegen/cli.ts'
+import { main } from '../../codegen/cli.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openRuntime } from '../../src/runtime.ts'
 import { seedDemo } from '../../src/seed-demo.ts'
-
-function capture(env: Record<string, string>) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-  }
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') }
-}
+import { capture } from '../support/cli-io.ts'
 
 describe('the onecode-codegen command line', () => {
   let dataDir: string

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type CliIo, main } from '../../../codegen/cli.ts'
+import { main } from '../../../codegen/cli.ts'
 import { loadConfig } from '../../../src/config.ts'
 import { members } from '../../../src/members/member-schema.ts'
 import { JOB_RUN_NAMES } from '../../../src/members/programme-jobs.ts'
@@ -14,17 +14,7 @@ import { jobRuns } from '../../../src/points/points-schema.ts'
 import { openRuntime } from '../../../src/runtime.ts'
 import { seedDemo } from '../../../src/seed-demo.ts'
 import { brands } from '../../../src/staff/staff-schema.ts'
-
-function capture(env: Record<string, string>) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-  }
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') }
-}
+import { capture } from '../../support/cli-io.ts'
 
 describe('onecode-codegen jobs run', () => {
   let dataDir: string

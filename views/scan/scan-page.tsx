@@ -136,10 +136,6 @@ export function scanPageModel(p: ScanPageProps): ScanPageModel {
 }
 
 /** The landing page of a scanned genuine code: verdict, product, and the separate location consent. */
-export function ScanPage(p: ScanPageProps) {
-  return <ScanPageView {...scanPageModel(p)} />
-}
-
 export function ScanPageView(m: ScanPageModel) {
   const t = MESSAGES[m.lang]
   return (

@@ -6,6 +6,7 @@ import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { runDailyStatsJob } from './dashboard/daily-stats-job.ts'
 import { optimizeDatabase } from './db/index.ts'
+import { startWalCheckpointer } from './db/wal-checkpointer.ts'
 import { encryptLegacyContacts } from './members/contact-backfill.ts'
 import { memberPii } from './members/member-pii.ts'
 import { createProgrammeScheduler } from './members/programme-jobs.ts'
@@ -38,6 +39,8 @@ async function main() {
       { memberIds: contacts.duplicates },
       'members share a phone or email with an earlier member: merge them in the console',
     )
+  // Commits on the request thread only append to the WAL; a background thread copies it back.
+  const checkpointer = startWalCheckpointer(db, config.databaseFile, (m) => logger.warn(m))
   const clock = systemClock
   if (config.seedDemo) {
     const demo = await seedDemo(db, masterKey, keyring, clock.now())
@@ -120,9 +123,11 @@ async function main() {
     }, SHUTDOWN_GRACE_MS)
     force.unref()
     server.close(() => {
-      db.$client.close()
-      logger.info('stopped')
-      process.exit(0)
+      void checkpointer.stop().finally(() => {
+        db.$client.close()
+        logger.info('stopped')
+        process.exit(0)
+      })
     })
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))

@@ -16,6 +16,7 @@ import { createDiversionRoutes } from './channels/diversion-routes.tsx'
 import { createKeyringRefresher } from './codes/key-store.ts'
 import { createDashboardRoutes } from './dashboard/dashboard-routes.tsx'
 import { isDatabaseUsable } from './db/index.ts'
+import { preloadForm } from './form-body.ts'
 import { createAccountRoutes } from './members/account-routes.tsx'
 import { createLifecycleRoutes } from './members/lifecycle-routes.tsx'
 import { createMemberAdminRoutes } from './members/member-admin-routes.tsx'
@@ -36,6 +37,7 @@ export const MAX_BODY_BYTES = 256 * 1024
 export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 /** Forms that carry a file: void lists, GeoJSON regions (checked at 1 MB by their route), shipment lists. */
 const UPLOAD_PATHS = new Set(['/admin/codes/void', '/admin/regions', '/admin/shipments'])
+const BODY_TOO_LARGE = 'The request body is too large.'
 
 renderWithoutAsyncLocalStorage()
 
@@ -99,12 +101,18 @@ export function createApp(appDeps: AppDeps) {
   })
   const formLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.text('The request body is too large.', 413),
+    onError: (c) => c.text(BODY_TOO_LARGE, 413),
   })
   app.use(async (c, next) => {
     // No GET or HEAD handler reads a body; checking one would make the adapter buffer the request.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-    return UPLOAD_PATHS.has(c.req.path) ? uploadLimit(c, next) : formLimit(c, next)
+    if (UPLOAD_PATHS.has(c.req.path)) return uploadLimit(c, next)
+    // The consumer posts (claim, sign-in, location) are small url-encoded forms: read them directly.
+    const preload = await preloadForm(c, MAX_BODY_BYTES)
+    if (preload === 'loaded') return next()
+    if (preload === 'too-large') return c.text(BODY_TOO_LARGE, 413)
+    if (preload === 'incomplete') return c.text('The request body was cut short.', 400)
+    return formLimit(c, next)
   })
 
   app.get('/healthz', (c) => c.text('ok'))

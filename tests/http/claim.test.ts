@@ -157,6 +157,23 @@ describe('claiming points on the scan page', () => {
     expect(checkLedger(t.db.$client)).toEqual([])
   })
 
+  it('asks an erased member whose session is still on the phone to sign in, and awards nothing', async () => {
+    const { t, brand, tokens } = await setup()
+    const p = phone(t)
+    await p.scan(tokens[0]!)
+    const key = randomBytes(16).toString('base64url')
+    await p.post('sign-in', { key, identifier: PHONE })
+    await p.post('verify', { key, identifier: E164, code: lastCode(t), acceptTerms: 'yes' })
+    const member = t.db.select().from(members).get()!
+    t.db.update(members).set({ deletedAt: t.clock.now() }).where(eq(members.id, member.id)).run()
+    await p.scan(tokens[1]!)
+    const claim = await p.post('claim', { key: randomBytes(16).toString('base64url') })
+    expect(claim.res.status).toBe(200)
+    expect(claim.html).toContain('data-step="identifier"')
+    expect(balanceOf(t.db, brand.brandId, member.id)).toBe(25)
+    expect(t.db.select().from(codes).where(eq(codes.state, 'claimed')).all()).toHaveLength(1)
+  })
+
   it('needs a new code after five wrong tries, and throttles resending', async () => {
     const { t, tokens } = await setup()
     const p = phone(t)

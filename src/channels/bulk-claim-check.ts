@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import { recordSignal } from './diversion-cases.ts'
-import { DIVERSION_DEFAULTS } from './diversion-settings.ts'
+import { diversionSettingsOf } from './diversion-settings.ts'
 
 export type ClaimMade = {
   brandId: number
@@ -40,14 +40,17 @@ type ExportRow = {
 const EVIDENCE_CLAIMS = 5_000
 
 const statementsFor = preparedPerConnection((c) => ({
-  // One primary-key read: the claimed code's batch, product, binding and the brand's thresholds.
-  facts: c.prepare<{ code: number; brand: number; scan: number }, CodeFacts>(`
-    SELECT c.batch_id AS batchId, c.seq, b.lot, b.product_id AS productId, c.distributor_id AS distributorId,
-           c.shipment_id AS shipmentId, (SELECT region_code FROM scans WHERE id = @scan) AS regionCode,
-           coalesce(cs.bulk_claim_count, ${DIVERSION_DEFAULTS.bulkClaimCount}) AS threshold,
-           coalesce(cs.bulk_claim_window_minutes, ${DIVERSION_DEFAULTS.bulkClaimWindowMinutes}) AS windowMinutes
-    FROM codes c JOIN batches b ON b.id = c.batch_id
-    LEFT JOIN channel_settings cs ON cs.brand_id = c.brand_id
+  // One primary-key read: the claimed code's batch, product and binding, and the scan's region;
+  // by scalar subqueries (each a primary-key read) rather than joins the planner could reorder.
+  facts: c.prepare<
+    { code: number; brand: number; scan: number },
+    Omit<CodeFacts, 'threshold' | 'windowMinutes'>
+  >(`
+    SELECT c.batch_id AS batchId, c.seq, (SELECT lot FROM batches WHERE id = c.batch_id) AS lot,
+           (SELECT product_id FROM batches WHERE id = c.batch_id) AS productId,
+           c.distributor_id AS distributorId, c.shipment_id AS shipmentId,
+           (SELECT region_code FROM scans WHERE id = @scan) AS regionCode
+    FROM codes c
     WHERE c.id = @code AND c.brand_id = @brand`),
   // claims_member_idx (member_id, created_at) alone, without a table read: all the member's claims
   // of the window. Member ids are never shared between brands.
@@ -145,8 +148,14 @@ export function bulkClaimFires(claims: number, threshold: number): boolean {
  */
 export function checkBulkClaim(db: Db, claim: ClaimMade): boolean {
   const q = statementsFor(db)
-  const facts = q.facts.get({ code: claim.codeId, brand: claim.brandId, scan: claim.scanId })
-  if (!facts) return false
+  const code = q.facts.get({ code: claim.codeId, brand: claim.brandId, scan: claim.scanId })
+  if (!code) return false
+  const settings = diversionSettingsOf(db, claim.brandId)
+  const facts: CodeFacts = {
+    ...code,
+    threshold: settings.bulkClaimCount,
+    windowMinutes: settings.bulkClaimWindowMinutes,
+  }
   const since = claim.now - facts.windowMinutes * 60_000
   const window = { member: claim.memberId, since, brand: claim.brandId, batch: facts.batchId }
   const byDevice = deviceLogOf(db).add(

@@ -3,6 +3,7 @@ import type { BrandDb } from '../db/brand-scope.ts'
 import type { DbLike } from '../db/index.ts'
 import { type Actor, recordAudit } from '../staff/audit-store.ts'
 import { channelSettings, type DivertedPolicy } from './channel-schema.ts'
+import { DIVERSION_DEFAULTS, forgetDiversionSettings } from './diversion-settings.ts'
 
 export type ChannelSettings = {
   /** Whether a diverted scan still earns points: award, hold for review, or refuse. */
@@ -17,13 +18,7 @@ export type ChannelSettings = {
 }
 
 /** What a brand that never saved its channel settings gets (the table's column defaults). */
-export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = {
-  divertedPolicy: 'award',
-  maxDevicesPerCode: 3,
-  bulkClaimCount: 20,
-  bulkClaimWindowMinutes: 60,
-  updatedAt: null,
-}
+export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { ...DIVERSION_DEFAULTS, updatedAt: null }
 
 /**
  * A brand's anti-diversion settings, or the defaults when it has none. Safe to call inside a
@@ -48,6 +43,19 @@ export type ChannelSettingsValues = Omit<ChannelSettings, 'updatedAt'>
 
 /** Saves a brand's settings (insert or update) with an audit record of what changed. */
 export function saveChannelSettings(
+  bdb: BrandDb,
+  actor: Actor,
+  values: ChannelSettingsValues,
+  now: number,
+): ChannelSettings {
+  try {
+    return saveInTransaction(bdb, actor, values, now)
+  } finally {
+    forgetDiversionSettings(bdb.db, bdb.brandId)
+  }
+}
+
+function saveInTransaction(
   bdb: BrandDb,
   actor: Actor,
   values: ChannelSettingsValues,

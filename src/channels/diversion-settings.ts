@@ -1,7 +1,6 @@
 import type { DbLike } from '../db/index.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import type { DivertedPolicy } from './channel-schema.ts'
-import { DEFAULT_CHANNEL_SETTINGS } from './channel-settings-store.ts'
 
 /** The anti-diversion settings the checks and the claim policy read. */
 export type DiversionSettings = {
@@ -12,12 +11,12 @@ export type DiversionSettings = {
 }
 
 /** What a brand without a channel_settings row gets (the table's column defaults). */
-export const DIVERSION_DEFAULTS: DiversionSettings = {
-  divertedPolicy: DEFAULT_CHANNEL_SETTINGS.divertedPolicy,
-  maxDevicesPerCode: DEFAULT_CHANNEL_SETTINGS.maxDevicesPerCode,
-  bulkClaimCount: DEFAULT_CHANNEL_SETTINGS.bulkClaimCount,
-  bulkClaimWindowMinutes: DEFAULT_CHANNEL_SETTINGS.bulkClaimWindowMinutes,
-}
+export const DIVERSION_DEFAULTS: DiversionSettings = Object.freeze({
+  divertedPolicy: 'award',
+  maxDevicesPerCode: 3,
+  bulkClaimCount: 20,
+  bulkClaimWindowMinutes: 60,
+})
 
 const statementsFor = preparedPerConnection((c) => ({
   settings: c.prepare<[number], DiversionSettings>(`
@@ -27,13 +26,40 @@ const statementsFor = preparedPerConnection((c) => ({
 }))
 
 /**
- * A brand's anti-diversion settings, or the defaults when it never saved any: one prepared primary
- * key lookup for the claim path, where channelSettingsFor's query builder would cost more than the
- * read (the console's settings page writes the row through channel-settings-store.ts).
+ * How long a brand's anti-diversion settings may be served from memory. Staleness bound, as for the
+ * points rules (POINT_RULES_TTL_MS): saveChannelSettings drops the entry as it finishes, so in this
+ * process a claim or a check sees a change at once; a change written by another process reaches
+ * them here at most this long after it commits.
+ */
+export const DIVERSION_SETTINGS_TTL_MS = 5_000
+
+type Cached = { settings: DiversionSettings; until: number }
+const cache = new WeakMap<object, Map<number, Cached>>()
+
+/**
+ * A brand's anti-diversion settings, or the defaults when it never saved any, read at most once per
+ * DIVERSION_SETTINGS_TTL_MS: every claim reads them (the policy, the bulk-claim thresholds), and the
+ * read cost a tenth of the claim's SQL. The value is frozen: callers share it.
  *
  * @example
  * diversionSettingsOf(db, brandId).divertedPolicy // 'award' | 'hold' | 'refuse'
  */
 export function diversionSettingsOf(db: DbLike, brandId: number): DiversionSettings {
-  return statementsFor(db).settings.get(brandId) ?? DIVERSION_DEFAULTS
+  const statements = statementsFor(db)
+  let brands = cache.get(statements)
+  if (!brands) {
+    brands = new Map()
+    cache.set(statements, brands)
+  }
+  const now = Date.now()
+  const cached = brands.get(brandId)
+  if (cached && cached.until > now) return cached.settings
+  const settings = Object.freeze({ ...(statements.settings.get(brandId) ?? DIVERSION_DEFAULTS) })
+  brands.set(brandId, { settings, until: now + DIVERSION_SETTINGS_TTL_MS })
+  return settings
+}
+
+/** Drops the brand's cached settings; saveChannelSettings calls it after its transaction, committed or not. */
+export function forgetDiversionSettings(db: DbLike, brandId: number): void {
+  cache.get(statementsFor(db))?.delete(brandId)
 }

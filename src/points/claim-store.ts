@@ -166,9 +166,11 @@ function prepareClaimStatements(c: Db['$client']) {
     heldOfCode: c.prepare(
       "SELECT member_id AS memberId, created_at AS createdAt FROM held_claims WHERE code_id = ? AND status = 'held'",
     ),
+    // The product's points by primary keys (batch, then product), not a join the planner could reorder.
     code: c.prepare(`
-      SELECT c.id, c.state, p.points
-      FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
+      SELECT c.id, c.state,
+             (SELECT points FROM products WHERE id = (SELECT product_id FROM batches WHERE id = c.batch_id)) AS points
+      FROM codes c
       WHERE c.id = ? AND c.brand_id = ?`),
     moveCode: c.prepare(
       "UPDATE codes SET state = 'claimed', claimed_at = ? WHERE id = ? AND state = 'activated'",

@@ -4,7 +4,6 @@ import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
-import { secureHeaders } from 'hono/secure-headers'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
 import { renderWithoutAsyncLocalStorage } from '../views/render-without-als.ts'
 import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
@@ -28,6 +27,7 @@ import { createRewardAdminRoutes, createRewardRoutes } from './points/reward-rou
 import { createProductRoutes } from './products/product-routes.tsx'
 import { defaultPlaces } from './scans/places.ts'
 import { createScanRoutes } from './scans/scan-routes.tsx'
+import { securityHeaders } from './security-headers.ts'
 import { requireStaff } from './staff/staff-auth.ts'
 import { createStaffPublicRoutes, createStaffRoutes } from './staff/staff-routes.tsx'
 import { deriveKey } from './staff/staff-session.ts'
@@ -81,18 +81,7 @@ export function createApp(appDeps: AppDeps) {
       'request',
     )
   })
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    }),
-  )
+  app.use(securityHeaders())
   // Cross-site form posts are refused by Origin (and Sec-Fetch-Site) before any handler runs.
   app.use(csrf())
   const uploadLimit = bodyLimit({

@@ -64,19 +64,17 @@ function judgeAndInsert(
     device: ctx.deviceId,
     since: ctx.now - REPEAT_WINDOW_MS,
   }) as ScanHistory
-  const first = q.firstCounted.get(row.codeId) as
-    | { at: number; deviceId: string; placeZh: string | null; placeEn: string | null }
-    | undefined
   const verdict = judgeScan({
     state: row.state,
     voidReason: row.voidReason,
-    firstCounted: first
-      ? {
-          at: first.at,
-          deviceId: first.deviceId,
-          place: first.placeZh ? { zh: first.placeZh, en: first.placeEn ?? first.placeZh } : null,
-        }
-      : undefined,
+    firstCounted:
+      history.firstAt !== null && history.firstDevice !== null
+        ? {
+            at: history.firstAt,
+            deviceId: history.firstDevice,
+            place: history.placeZh ? { zh: history.placeZh, en: history.placeEn ?? history.placeZh } : null,
+          }
+        : undefined,
     deviceId: ctx.deviceId,
     now: ctx.now,
     distinctDevices: history.devices + (history.deviceSeen === 1 ? 0 : 1),
@@ -132,12 +130,16 @@ type ScanHistory = {
   deviceSeen: number | null
   recent: number | null
   travel: number | null
+  /** The code's first counted scan (the "first verified on … in …" line), if any. */
+  firstAt: number | null
+  firstDevice: string | null
+  placeZh: string | null
+  placeEn: string | null
 }
 type Statement = BetterSqlite3.Statement<unknown[]>
 type ScanStatements = {
   code: Statement
   history: Statement
-  firstCounted: Statement
   insert: Statement
   /** judgeAndInsert in a transaction (a savepoint inside another), wrapped once: wrapping costs. */
   record: (code: { brandId: number; serial: string }, ctx: ScanContext) => ScanOutcome
@@ -160,15 +162,17 @@ function statementsFor(db: Db): ScanStatements {
         FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
              JOIN brands br ON br.id = c.brand_id
         WHERE c.serial = ? AND c.brand_id = ?`),
+      // The code's earlier scans summed up, with its first counted scan, in one statement.
       history: db.$client.prepare(`
-        SELECT count(DISTINCT CASE WHEN counted THEN device_id END) AS devices,
-               max(counted AND device_id = @device) AS deviceSeen,
-               max(device_id = @device AND at > @since) AS recent,
-               max(counted AND flag = 'impossible-travel') AS travel
-        FROM scans WHERE code_id = @code`),
-      firstCounted: db.$client.prepare(`
-        SELECT at, device_id AS deviceId, place_zh AS placeZh, place_en AS placeEn
-        FROM scans WHERE code_id = ? AND counted = 1 ORDER BY at, id LIMIT 1`),
+        SELECT h.devices, h.deviceSeen, h.recent, h.travel, f.at AS firstAt, f.device_id AS firstDevice,
+               f.place_zh AS placeZh, f.place_en AS placeEn
+        FROM (SELECT count(DISTINCT CASE WHEN counted THEN device_id END) AS devices,
+                     max(counted AND device_id = @device) AS deviceSeen,
+                     max(device_id = @device AND at > @since) AS recent,
+                     max(counted AND flag = 'impossible-travel') AS travel
+              FROM scans WHERE code_id = @code) h
+        LEFT JOIN (SELECT at, device_id, place_zh, place_en FROM scans
+                   WHERE code_id = @code AND counted = 1 ORDER BY at, id LIMIT 1) f`),
       insert: db.$client.prepare(`
         INSERT INTO scans (brand_id, code_id, device_id, ip_prefix, user_agent, member_id, verdict, counted, at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),

@@ -31,9 +31,7 @@ describe("a brand's anti-diversion settings on the claim path", () => {
     expect(diversionSettingsOf(t.db, brandId).divertedPolicy).toBe('award')
     // As the CLI or a second server would: straight to the table, past this process's cache.
     t.db.$client
-      .prepare(
-        "INSERT INTO channel_settings (brand_id, diverted_policy, updated_at) VALUES (?, 'refuse', 0)",
-      )
+      .prepare("INSERT INTO channel_settings (brand_id, diverted_policy, updated_at) VALUES (?, 'refuse', 0)")
       .run(brandId)
     expect(diversionSettingsOf(t.db, brandId).divertedPolicy).toBe('award')
     vi.advanceTimersByTime(DIVERSION_SETTINGS_TTL_MS + 1)

@@ -1,0 +1,58 @@
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SECURITY_HEADERS } from '../../src/security-headers.ts'
+import { buildTestApp, ORIGIN } from '../support/test-app.ts'
+
+/** The raw header lines of a response, as the browser receives them (repeats kept). */
+function rawHeaders(url: string): Promise<{ status: number; lines: [string, string][] }> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, (res) => {
+      const lines: [string, string][] = []
+      for (let i = 0; i < res.rawHeaders.length; i += 2)
+        lines.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!])
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, lines }))
+    })
+      .on('error', reject)
+      .end()
+  })
+}
+
+describe('security headers', () => {
+  const t = buildTestApp()
+  let server: ReturnType<typeof serve>
+  let base = ''
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
+    })
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it.each([
+    ['a page', '/admin/sign-in', 200],
+    ['a consumer page', '/verify', 200],
+    ['a redirect', '/', 303],
+    ['a missing page', '/no/such/page', 404],
+  ])('go out once each on %s over a real socket, beside the handler’s own', async (_, path, status) => {
+    const res = await rawHeaders(`${base}${path}`)
+    expect(res.status).toBe(status)
+    for (const [name, value] of SECURITY_HEADERS) {
+      expect(
+        res.lines.filter(([n]) => n === name),
+        name,
+      ).toEqual([[name, value]])
+    }
+    expect(res.lines.some(([n]) => n === 'content-type' || n === 'location')).toBe(true)
+    expect(res.lines.some(([n]) => n === 'x-request-id')).toBe(true)
+  })
+
+  it('are set on the response where there is no Node response (app.request)', async () => {
+    const res = await t.app.request(`${ORIGIN}/verify`)
+    for (const [name, value] of SECURITY_HEADERS) expect(res.headers.get(name), name).toBe(value)
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+  })
+})

@@ -3,7 +3,6 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
-import { requestId } from 'hono/request-id'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
 import { renderWithoutAsyncLocalStorage } from '../views/render-without-als.ts'
 import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
@@ -25,9 +24,9 @@ import { createSegmentRoutes } from './members/segment-routes.tsx'
 import { createPointsAdminRoutes } from './points/points-admin-routes.tsx'
 import { createRewardAdminRoutes, createRewardRoutes } from './points/reward-routes.tsx'
 import { createProductRoutes } from './products/product-routes.tsx'
+import { requestEnvelope } from './request-envelope.ts'
 import { defaultPlaces } from './scans/places.ts'
 import { createScanRoutes } from './scans/scan-routes.tsx'
-import { securityHeaders } from './security-headers.ts'
 import { requireStaff } from './staff/staff-auth.ts'
 import { createStaffPublicRoutes, createStaffRoutes } from './staff/staff-routes.tsx'
 import { deriveKey } from './staff/staff-session.ts'
@@ -38,6 +37,8 @@ export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 /** Forms that carry a file: void lists, GeoJSON regions (checked at 1 MB by their route), shipment lists. */
 const UPLOAD_PATHS = new Set(['/admin/codes/void', '/admin/regions', '/admin/shipments'])
 const BODY_TOO_LARGE = 'The request body is too large.'
+/** The methods that can change something: they alone pass the CSRF check and the body limits. */
+const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE']
 
 renderWithoutAsyncLocalStorage()
 
@@ -64,26 +65,10 @@ export function createApp(appDeps: AppDeps) {
   const staffDeps = { ...deps, ...keys }
   const app = new Hono<AppEnv>()
 
-  app.use(requestId())
-  app.use(async (c, next) => {
-    // At the production level (warn) this line is never written: skip the timing and the object.
-    if (!deps.logger.isLevelEnabled('info')) return next()
-    const started = performance.now()
-    await next()
-    deps.logger.info(
-      {
-        reqId: c.get('requestId'),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - started),
-      },
-      'request',
-    )
-  })
-  app.use(securityHeaders())
-  // Cross-site form posts are refused by Origin (and Sec-Fetch-Site) before any handler runs.
-  app.use(csrf())
+  app.use(requestEnvelope(deps.logger))
+  // Cross-site form posts are refused by Origin (and Sec-Fetch-Site) before any handler runs. Only
+  // the methods that can change something pass through it and the body limits (GETs skip both).
+  app.on(UNSAFE_METHODS, '*', csrf())
   const uploadLimit = bodyLimit({
     maxSize: MAX_UPLOAD_BYTES,
     onError: (c) => c.text('The upload is larger than 8 MB. Split the list.', 413),
@@ -92,9 +77,7 @@ export function createApp(appDeps: AppDeps) {
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.text(BODY_TOO_LARGE, 413),
   })
-  app.use(async (c, next) => {
-    // No GET or HEAD handler reads a body; checking one would make the adapter buffer the request.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+  app.on(UNSAFE_METHODS, '*', async (c, next) => {
     if (UPLOAD_PATHS.has(c.req.path)) return uploadLimit(c, next)
     // The consumer posts (claim, sign-in, location) are small url-encoded forms: read them directly.
     const preload = await preloadForm(c, MAX_BODY_BYTES)

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SECURITY_HEADERS } from '../../src/security-headers.ts'
+import { SECURITY_HEADERS } from '../../src/request-envelope.ts'
 import { buildTestApp, ORIGIN } from '../support/test-app.ts'
 
 /** The raw header lines of a response, as the browser receives them (repeats kept). */
@@ -20,7 +20,7 @@ function rawHeaders(url: string): Promise<{ status: number; lines: [string, stri
   })
 }
 
-describe('security headers', () => {
+describe('the request envelope', () => {
   const t = buildTestApp()
   let server: ReturnType<typeof serve>
   let base = ''
@@ -50,7 +50,21 @@ describe('security headers', () => {
     expect(res.lines.some(([n]) => n === 'x-request-id')).toBe(true)
   })
 
-  it('are set on the response where there is no Node response (app.request)', async () => {
+  it('echoes a sane X-Request-Id, replaces any other with a fresh UUID', async () => {
+    const echo = async (id?: string) => {
+      const res = await fetch(`${base}/healthz`, { headers: id ? { 'x-request-id': id } : {} })
+      return res.headers.get('x-request-id')
+    }
+    expect(await echo('trace-42=')).toBe('trace-42=')
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+    expect(await echo('bad id; drop table')).toMatch(uuid)
+    expect(await echo('x'.repeat(256))).toMatch(uuid)
+    const [a, b] = [await echo(), await echo()]
+    expect(a).toMatch(uuid)
+    expect(a).not.toBe(b)
+  })
+
+  it('sets the security headers on the response where there is no Node response (app.request)', async () => {
     const res = await t.app.request(`${ORIGIN}/verify`)
     for (const [name, value] of SECURITY_HEADERS) expect(res.headers.get(name), name).toBe(value)
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")

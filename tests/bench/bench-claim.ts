@@ -27,6 +27,12 @@ const MAX_CLAIMS = 200_000
 /** Claims spent warming both servers up before the measured run, not counted. */
 const WARM_UP_CLAIMS = 1_000
 /**
+ * The measured claims go to the baseline and the app in alternating rounds (this many each, the
+ * order swapped every round), so both see the same moments of a shared machine: one after the
+ * other, the ratio swung by ±15 % between runs of the same code.
+ */
+const ROUNDS = 5
+/**
  * Signed-in members sharing the codes (about a hundred claims each in the default run). Each signs
  * in from its own loopback address: from one address the per-IP limit stops the 21st sign-in.
  */
@@ -57,8 +63,9 @@ type Load = {
  * Claims per second over HTTP, each request a signed-in member claiming a different activated
  * code (`POST /scans/{id}/claim`, 10 connections), against a bare route in its own process that
  * verifies an HS256 JWT cookie with jose and runs a SELECT + INSERT + UPDATE transaction. Both get
- * the same number of requests, each on a different row; the app's rate is the claims rows it wrote
- * (a replay or a 409 is not a claim). BENCH_CLAIM_CPU_PROF=<dir> profiles the app server.
+ * the same number of requests, each on a different row, in alternating rounds (alternate); the
+ * app's rate is the claims rows it wrote (a replay or a 409 is not a claim).
+ * BENCH_CLAIM_CPU_PROF=<dir> profiles the app server.
  */
 export async function run(ctx: BenchContext): Promise<Row[]> {
   const claims = claimsFromEnv()
@@ -68,15 +75,51 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   }
   process.once('exit', killAll)
   try {
-    ctx.log('claim: bare JWT check + transaction')
-    const baseline = await benchBaseline(ctx, children, claims)
-    ctx.log('claim: POST /scans/{id}/claim')
-    const app = await benchClaims(ctx, children, claims)
-    return rows(baseline, app, claims)
+    ctx.log('claim: bare JWT check + transaction and POST /scans/{id}/claim, alternating')
+    const baseline = await baselineSetup(ctx, claims)
+    const { base, app } = await withServer(children, baseline.starting, (basePort) =>
+      benchClaims(ctx, children, claims, (appPort, appRequests, warmedUp) =>
+        alternate(
+          { port: basePort, requests: baseline.requests },
+          { port: appPort, requests: appRequests },
+          claims,
+          warmedUp,
+        ),
+      ),
+    )
+    return rows(base, app, claims)
   } finally {
     killAll()
     process.removeListener('exit', killAll)
   }
+}
+
+type Side = { port: number; requests: Request[] }
+
+/**
+ * Warms both servers up (then calls `warmedUp`), then sends the measured claims in ROUNDS rounds,
+ * each side its next slice, the order swapped every round.
+ */
+async function alternate(
+  base: Side,
+  app: Side,
+  claims: number,
+  warmedUp: () => void,
+): Promise<{ base: Fired[]; app: Fired[] }> {
+  await fire(base.port, base.requests.slice(0, WARM_UP_CLAIMS))
+  await fire(app.port, app.requests.slice(0, WARM_UP_CLAIMS))
+  warmedUp()
+  const per = claims / ROUNDS
+  const runs = { base: [] as Fired[], app: [] as Fired[] }
+  for (let round = 0; round < ROUNDS; round++) {
+    const from = WARM_UP_CLAIMS + round * per
+    const sides = round % 2 === 0 ? (['base', 'app'] as const) : (['app', 'base'] as const)
+    for (const side of sides) {
+      const { port, requests } = side === 'base' ? base : app
+      runs[side].push(await fire(port, requests.slice(from, from + per)))
+    }
+  }
+  return runs
 }
 
 type AppLoad = Load & { newClaims: number; distinctCodes: number; ledgerProblems: number }
@@ -87,7 +130,7 @@ function rows(baseline: Load, app: AppLoad, claims: number): Row[] {
     Object.entries(l.statuses)
       .map(([code, n]) => `${code}: ${n}`)
       .join(', ')
-  const load = `${formatCount(claims)} requests, ${CONNECTIONS} conn`
+  const load = `${formatCount(claims)} requests, ${CONNECTIONS} conn, ${ROUNDS} alternating rounds`
   const cost = baseline.rps / app.rps
   const clean =
     app.newClaims === claims &&
@@ -119,7 +162,8 @@ function rows(baseline: Load, app: AppLoad, claims: number): Row[] {
   ]
 }
 
-async function benchBaseline(ctx: BenchContext, children: Set<ChildProcess>, claims: number): Promise<Load> {
+/** The baseline's requests (each member's JWT cookie, a form body like a claim's) and its server child. */
+async function baselineSetup(ctx: BenchContext, claims: number) {
   const key = randomBytes(32)
   const items = WARM_UP_CLAIMS + claims
   const tokens = await Promise.all(
@@ -155,16 +199,24 @@ async function benchBaseline(ctx: BenchContext, children: Set<ChildProcess>, cla
     ...process.env,
     CLAIM_BENCH_KEY: key.toString('hex'),
   })
-  return withServer(children, starting, async (port) => {
-    await fire(port, requests.slice(0, WARM_UP_CLAIMS))
-    const r = await fire(port, requests.slice(WARM_UP_CLAIMS))
-    const load = toLoad(r, r.result['2xx'])
-    ctx.log(`claim: bare route: ${describeLoad(load)}`)
-    return load
-  })
+  return { requests, starting }
 }
 
-async function benchClaims(ctx: BenchContext, children: Set<ChildProcess>, claims: number): Promise<AppLoad> {
+/**
+ * The app over a fresh DATA_DIR: 100 members signed in, 5,000 codes scanned, one claim request per
+ * scanned page; `measure` sends them (alongside the baseline's). Returns both sides' loads, the
+ * app's counted in new claims rows, and the ledger check over the app's database afterwards.
+ */
+async function benchClaims(
+  ctx: BenchContext,
+  children: Set<ChildProcess>,
+  claims: number,
+  measure: (
+    port: number,
+    requests: Request[],
+    warmedUp: () => void,
+  ) => Promise<{ base: Fired[]; app: Fired[] }>,
+): Promise<{ base: Load; app: AppLoad }> {
   const dataDir = join(ctx.tmpDir, 'claim-app')
   mkdirSync(dataDir, { recursive: true })
   const dbFile = join(dataDir, 'onecode.db')
@@ -222,27 +274,34 @@ async function benchClaims(ctx: BenchContext, children: Set<ChildProcess>, claim
     })
     const requests = pages.map((page, j) => claimRequest(baseUrl, phones[j % MEMBERS]!, page))
 
-    const count = () => countClaims(dbFile)
-    await fire(port, requests.slice(0, WARM_UP_CLAIMS))
-    const before = count()
-    const r = await fire(port, requests.slice(WARM_UP_CLAIMS))
-    const after = count()
-    const load = toLoad(r, after.rows - before.rows)
+    let before = { rows: 0, codes: 0 }
+    const runs = await measure(port, requests, () => {
+      before = countClaims(dbFile)
+    })
+    const after = countClaims(dbFile)
     const sqlite = new Database(dbFile, { readonly: true, fileMustExist: true })
     const ledgerProblems = checkLedger(sqlite).length
     sqlite.close()
-    const result = {
-      ...load,
-      newClaims: after.rows - before.rows,
+    const base = toLoad(
+      runs.base,
+      sum(runs.base, (f) => f.result['2xx']),
+    )
+    ctx.log(`claim: bare route: ${describeLoad(base)}`)
+    const newClaims = after.rows - before.rows
+    const app = {
+      ...toLoad(runs.app, newClaims),
+      newClaims,
       distinctCodes: after.codes - before.codes,
       ledgerProblems,
     }
     ctx.log(
-      `claim: app: ${describeLoad(load)}, new claims ${result.newClaims}, ledger problems ${ledgerProblems}`,
+      `claim: app: ${describeLoad(app)}, new claims ${app.newClaims}, ledger problems ${ledgerProblems}`,
     )
-    return result
+    return { base, app }
   })
 }
+
+const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((n, x) => n + f(x), 0)
 
 function claimRequest(baseUrl: string, phone: Phone, page: ScannedPage): Request {
   return {
@@ -305,18 +364,23 @@ function fire(port: number, requests: Request[]): Promise<Fired> {
   })
 }
 
-function toLoad({ result: r, seconds }: Fired, successes: number): Load {
+/** The rounds of one side summed: successes over the sum of their times; p50 the median round's, p99 the worst. */
+function toLoad(runs: Fired[], successes: number): Load {
   const statuses: Record<string, number> = {}
-  for (const [code, stat] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0
+  for (const { result: r } of runs)
+    for (const [code, stat] of Object.entries(r.statusCodeStats ?? {}))
+      statuses[code] = (statuses[code] ?? 0) + (stat.count ?? 0)
+  const seconds = sum(runs, (f) => f.seconds)
+  const p50s = runs.map((f) => f.result.latency.p50).sort((a, b) => a - b)
   return {
     rps: successes / seconds,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    requests: r.requests.sent,
+    p50: p50s[Math.floor(p50s.length / 2)] ?? 0,
+    p99: Math.max(...runs.map((f) => f.result.latency.p99)),
+    requests: sum(runs, (f) => f.result.requests.sent),
     seconds: Number(seconds.toFixed(2)),
     statuses,
-    errors: r.errors,
-    timeouts: r.timeouts,
+    errors: sum(runs, (f) => f.result.errors),
+    timeouts: sum(runs, (f) => f.result.timeouts),
   }
 }
 

@@ -1,3 +1,4 @@
+import { cachedPerBrand } from '../db/brand-cache.ts'
 import type { DbLike } from '../db/index.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import type { DivertedPolicy } from './channel-schema.ts'
@@ -33,8 +34,9 @@ const statementsFor = preparedPerConnection((c) => ({
  */
 export const DIVERSION_SETTINGS_TTL_MS = 5_000
 
-type Cached = { settings: DiversionSettings; until: number }
-const cache = new WeakMap<object, Map<number, Cached>>()
+const settings = cachedPerBrand(DIVERSION_SETTINGS_TTL_MS, (db, brandId) =>
+  Object.freeze({ ...(statementsFor(db).settings.get(brandId) ?? DIVERSION_DEFAULTS) }),
+)
 
 /**
  * A brand's anti-diversion settings, or the defaults when it never saved any, read at most once per
@@ -45,21 +47,10 @@ const cache = new WeakMap<object, Map<number, Cached>>()
  * diversionSettingsOf(db, brandId).divertedPolicy // 'award' | 'hold' | 'refuse'
  */
 export function diversionSettingsOf(db: DbLike, brandId: number): DiversionSettings {
-  const statements = statementsFor(db)
-  let brands = cache.get(statements)
-  if (!brands) {
-    brands = new Map()
-    cache.set(statements, brands)
-  }
-  const now = Date.now()
-  const cached = brands.get(brandId)
-  if (cached && cached.until > now) return cached.settings
-  const settings = Object.freeze({ ...(statements.settings.get(brandId) ?? DIVERSION_DEFAULTS) })
-  brands.set(brandId, { settings, until: now + DIVERSION_SETTINGS_TTL_MS })
-  return settings
+  return settings.get(db, brandId)
 }
 
 /** Drops the brand's cached settings; saveChannelSettings calls it after its transaction, committed or not. */
 export function forgetDiversionSettings(db: DbLike, brandId: number): void {
-  cache.get(statementsFor(db))?.delete(brandId)
+  settings.forget(db, brandId)
 }

@@ -5,7 +5,7 @@ import type { DbLike } from './index.ts'
  * The better-sqlite3 connection under a drizzle handle or one of its transactions. A transaction
  * runs on that same connection, so a statement prepared on it runs inside the open transaction.
  */
-function clientOf(db: DbLike): BetterSqlite3.Database {
+export function clientOf(db: DbLike): BetterSqlite3.Database {
   if ('$client' in db) return db.$client
   // A drizzle transaction keeps the connection in its session (drizzle-orm/better-sqlite3).
   const client = (db as unknown as { session?: { client?: BetterSqlite3.Database } }).session?.client

@@ -1,4 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
+import { cachedPerBrand } from '../db/brand-cache.ts'
 import type { BrandDb } from '../db/brand-scope.ts'
 import type { Db, DbLike } from '../db/index.ts'
 import { isUniqueViolation } from '../db/sqlite-errors.ts'
@@ -54,8 +55,14 @@ export type PointRules = { settings: Readonly<PointSettings>; tiers: readonly Re
  */
 export const POINT_RULES_TTL_MS = 5_000
 
-type CachedRules = { rules: PointRules; until: number }
-const rulesCache = new WeakMap<Db['$client'], Map<number, CachedRules>>()
+const rules = cachedPerBrand(
+  POINT_RULES_TTL_MS,
+  (db, brandId): PointRules =>
+    Object.freeze({
+      settings: Object.freeze(readPointSettings(db, brandId)),
+      tiers: Object.freeze(listTiers(db, brandId).map((t) => Object.freeze(t))),
+    }),
+)
 
 /**
  * The brand's settings and tiers for a claim, read at most once per `POINT_RULES_TTL_MS` (a claim
@@ -66,25 +73,12 @@ const rulesCache = new WeakMap<Db['$client'], Map<number, CachedRules>>()
  * const { settings, tiers } = pointRulesFor(db, brandId)
  */
 export function pointRulesFor(db: Db, brandId: number): PointRules {
-  let brands = rulesCache.get(db.$client)
-  if (!brands) {
-    brands = new Map()
-    rulesCache.set(db.$client, brands)
-  }
-  const now = Date.now()
-  const cached = brands.get(brandId)
-  if (cached && cached.until > now) return cached.rules
-  const rules: PointRules = Object.freeze({
-    settings: Object.freeze(readPointSettings(db, brandId)),
-    tiers: Object.freeze(listTiers(db, brandId).map((t) => Object.freeze(t))),
-  })
-  brands.set(brandId, { rules, until: now + POINT_RULES_TTL_MS })
-  return rules
+  return rules.get(db, brandId)
 }
 
 /** Drops the brand's cached rules; the save functions call it after their transaction, committed or not. */
 function forgetPointRules(db: Db, brandId: number): void {
-  rulesCache.get(db.$client)?.delete(brandId)
+  rules.forget(db, brandId)
 }
 
 /** Saves the brand's points rules (an owner's action: the route checks the role) with an audit record. */

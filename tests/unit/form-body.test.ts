@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
-import { serve } from '@hono/node-server'
 import { zValidator } from '@hono/zod-validator'
 import { Hono } from 'hono'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { preloadForm } from '../../src/form-body.ts'
+import { serveOnLoopback } from '../support/loopback-server.ts'
 import { buildTestApp } from '../support/test-app.ts'
 
 // preloadForm reads Node's request stream, so these tests speak HTTP over a loopback socket to
@@ -30,21 +29,13 @@ app.post('/validated', zValidator('form', z.object({ name: z.string().min(1) }))
   c.text(`hello ${c.req.valid('form').name}`),
 )
 
-let server: ReturnType<typeof serve>
-let base = ''
-beforeAll(async () => {
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
-  })
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-})
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+const server = serveOnLoopback(app)
 
 const post = (
   path: string,
   body: string | URLSearchParams | FormData,
   headers: Record<string, string> = {},
-) => fetch(`${base}${path}`, { method: 'POST', body, headers })
+) => fetch(`${server.base}${path}`, { method: 'POST', body, headers })
 
 describe('a url-encoded form read straight from the socket', () => {
   it('parses fields, repeated keys and UTF-8 as Hono would', async () => {
@@ -79,7 +70,7 @@ describe('a url-encoded form read straight from the socket', () => {
 
   it('answers 400 when the client stops before the declared length', async () => {
     const before = handled
-    const port = (server.address() as AddressInfo).port
+    const port = server.port
     await new Promise<void>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(
@@ -109,7 +100,7 @@ describe('a url-encoded form read straight from the socket', () => {
         controller.close()
       },
     })
-    const chunked = await fetch(`${base}/echo`, {
+    const chunked = await fetch(`${server.base}/echo`, {
       method: 'POST',
       body: stream,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -121,22 +112,13 @@ describe('a url-encoded form read straight from the socket', () => {
 })
 
 describe('the app over a real socket', () => {
-  const t = buildTestApp()
-  let appServer: ReturnType<typeof serve>
-  let appBase = ''
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => {
-      appServer = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
-    })
-    appBase = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`
-  })
-  afterAll(() => new Promise<void>((resolve) => appServer.close(() => resolve())))
+  const appServer = serveOnLoopback(buildTestApp().app)
 
   const signIn = (fields: Record<string, string>) =>
-    fetch(`${appBase}/admin/sign-in`, {
+    fetch(`${appServer.base}/admin/sign-in`, {
       method: 'POST',
       body: new URLSearchParams(fields),
-      headers: { origin: appBase },
+      headers: { origin: appServer.base },
       redirect: 'manual',
     })
 

@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SECURITY_HEADERS } from '../../src/request-envelope.ts'
+import { serveOnLoopback } from '../support/loopback-server.ts'
 import { buildTestApp, ORIGIN } from '../support/test-app.ts'
 
 /** The raw header lines of a response, as the browser receives them (repeats kept). */
@@ -22,15 +21,7 @@ function rawHeaders(url: string): Promise<{ status: number; lines: [string, stri
 
 describe('the request envelope', () => {
   const t = buildTestApp()
-  let server: ReturnType<typeof serve>
-  let base = ''
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
-    })
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const server = serveOnLoopback(t.app)
 
   it.each([
     ['a page', '/admin/sign-in', 200],
@@ -38,7 +29,7 @@ describe('the request envelope', () => {
     ['a redirect', '/', 303],
     ['a missing page', '/no/such/page', 404],
   ])('go out once each on %s over a real socket, beside the handler’s own', async (_, path, status) => {
-    const res = await rawHeaders(`${base}${path}`)
+    const res = await rawHeaders(`${server.base}${path}`)
     expect(res.status).toBe(status)
     for (const [name, value] of SECURITY_HEADERS) {
       expect(
@@ -52,7 +43,7 @@ describe('the request envelope', () => {
 
   it('echoes a sane X-Request-Id, replaces any other with a fresh UUID', async () => {
     const echo = async (id?: string) => {
-      const res = await fetch(`${base}/healthz`, { headers: id ? { 'x-request-id': id } : {} })
+      const res = await fetch(`${server.base}/healthz`, { headers: id ? { 'x-request-id': id } : {} })
       return res.headers.get('x-request-id')
     }
     expect(await echo('trace-42=')).toBe('trace-42=')

@@ -45,7 +45,7 @@ export function optimizeDatabase(db: Db): void {
 const HOT_PATH_INDEXES = [
   'codes_serial_uq',
   'codes_batch_seq_uq',
-  'scans_code_at_idx',
+  'scans_code_history_idx',
   'claims_member_idx',
   'ledger_entries_member_idx',
   'diversion_signals_code_idx',

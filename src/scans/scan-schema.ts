@@ -40,7 +40,10 @@ export const scans = sqliteTable(
     at: integer('at').notNull(),
   },
   (t) => [
-    index('scans_code_at_idx').on(t.codeId, t.at),
+    // Covers the scan page's judging of a code (scan-store.ts): its earlier scans in time order, with
+    // what the verdict reads of each, without a lookup into the table per scan. The id after `at`
+    // keeps "first counted scan" (ORDER BY at, id) in index order, so that read stops at the first.
+    index('scans_code_history_idx').on(t.codeId, t.at, t.id, t.counted, t.deviceId, t.flag),
     index('scans_brand_at_idx').on(t.brandId, t.at),
     // Partial: most scans are never located and most are anonymous, so the hot insert of the scan
     // page writes neither index; the retention job and a member's history still use them.

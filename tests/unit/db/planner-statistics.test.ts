@@ -35,19 +35,19 @@ describe("the planner's statistics", () => {
     const { db } = databaseWithScans()
     // A plain ANALYZE samples every index, the hot path's too.
     db.$client.exec('ANALYZE')
-    expect(sampledIndexes(db)).toContain('scans_code_at_idx')
+    expect(sampledIndexes(db)).toContain('scans_code_history_idx')
 
     optimizeDatabase(db)
     db.$client.exec('ANALYZE scans')
     optimizeDatabase(db)
     const sampled = sampledIndexes(db)
-    expect(sampled).not.toContain('scans_code_at_idx')
+    expect(sampled).not.toContain('scans_code_history_idx')
     // The dashboard's range over a brand's scans keeps its samples.
     expect(sampled).toContain('scans_brand_at_idx')
     const averages = db.$client.prepare("SELECT idx FROM sqlite_stat1 WHERE tbl = 'scans'").all() as {
       idx: string
     }[]
-    expect(averages.map((r) => r.idx)).toContain('scans_code_at_idx')
+    expect(averages.map((r) => r.idx)).toContain('scans_code_history_idx')
     db.$client.close()
   })
 
@@ -56,7 +56,7 @@ describe("the planner's statistics", () => {
     db.$client.exec('ANALYZE')
     db.$client.close()
     const reopened = openDatabase(file)
-    expect(sampledIndexes(reopened)).not.toContain('scans_code_at_idx')
+    expect(sampledIndexes(reopened)).not.toContain('scans_code_history_idx')
     expect(sampledIndexes(reopened)).toContain('scans_brand_at_idx')
     reopened.$client.close()
   })

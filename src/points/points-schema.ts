@@ -47,7 +47,10 @@ export const ledgerEntries = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
-    index('ledger_entries_member_idx').on(t.memberId, t.createdAt),
+    // brand_id and amount make a member's balance (ledger-store.ts balanceOf, read on every claim)
+    // a read of this index alone: without them it read one table row per entry of the member's
+    // history, so each claim of a loyal member cost more than the last.
+    index('ledger_entries_member_idx').on(t.memberId, t.createdAt, t.brandId, t.amount),
     index('ledger_entries_tx_idx').on(t.txId),
   ],
 )

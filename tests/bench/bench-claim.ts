@@ -33,11 +33,20 @@ const WARM_UP_CLAIMS = 1_000
  */
 const ROUNDS = 5
 /**
- * Signed-in members sharing the codes (about a hundred claims each in the default run). Each signs
- * in from its own loopback address: from one address the per-IP limit stops the 21st sign-in.
+ * Codes each signed-in member claims: an everyday member, under the brand's bulk-claim threshold
+ * (20 codes of one batch within an hour, src/channels/diversion-settings.ts). With a hundred members
+ * claiming ~50 codes each (the first version of this bench), every claim past a member's 20th was
+ * the leaked-print-file case — its evidence read back and a diversion signal written — and the
+ * member's balance summed a long history: it measured an attack, not a claim.
  */
-const MEMBERS = 100
-const sourceAddress = (i: number) => `127.0.0.${10 + i}`
+const CLAIMS_PER_MEMBER = 5
+/** Members needed for `codes` claims at CLAIMS_PER_MEMBER each. */
+const membersFor = (codes: number) => Math.ceil(codes / CLAIMS_PER_MEMBER)
+/**
+ * Each member signs in from its own loopback address (Linux answers on all of 127/8): from one
+ * address the per-IP limit stops the 21st sign-in. 127.0.0.1, the bench's own, is never used.
+ */
+const sourceAddress = (i: number) => `127.0.${Math.floor((i + 10) / 250)}.${((i + 10) % 250) + 2}`
 /** Scans made at once while preparing (each on a new connection, as a phone would). */
 const PREP_CONCURRENCY = 8
 
@@ -149,7 +158,7 @@ function rows(baseline: Load, app: AppLoad, claims: number): Row[] {
     },
     {
       bench: 'claim',
-      case: `POST /scans/{id}/claim, ${MEMBERS} signed-in members, a different activated code each (${load})`,
+      case: `POST /scans/{id}/claim, ${formatCount(membersFor(WARM_UP_CLAIMS + claims))} signed-in members, ${CLAIMS_PER_MEMBER} codes each, a different activated code per request (${load})`,
       measured:
         `${formatCount(app.rps)} claims/s · ${latency(app)} · ${(app.rps / baseline.rps).toFixed(2)}× req/s · ` +
         `${statuses(app)} · new claims ${app.newClaims} · errors ${app.errors}, timeouts ${app.timeouts} · ` +
@@ -167,7 +176,7 @@ async function baselineSetup(ctx: BenchContext, claims: number) {
   const key = randomBytes(32)
   const items = WARM_UP_CLAIMS + claims
   const tokens = await Promise.all(
-    Array.from({ length: MEMBERS }, (_, i) =>
+    Array.from({ length: membersFor(items) }, (_, i) =>
       new SignJWT({ brand: 1 })
         .setProtectedHeader({ alg: 'HS256', typ: 'oc-member+jwt' })
         .setSubject(String(i + 1))
@@ -185,7 +194,7 @@ async function baselineSetup(ctx: BenchContext, claims: number) {
       method: 'POST',
       path: `/t/${i + 1}`,
       headers: {
-        cookie: `oc_m1=${tokens[i % MEMBERS]}`,
+        cookie: `oc_m1=${tokens[Math.floor(i / CLAIMS_PER_MEMBER)]}`,
         'content-type': 'application/x-www-form-urlencoded',
         'hx-request': 'true',
       },
@@ -203,7 +212,7 @@ async function baselineSetup(ctx: BenchContext, claims: number) {
 }
 
 /**
- * The app over a fresh DATA_DIR: 100 members signed in, 5,000 codes scanned, one claim request per
+ * The app over a fresh DATA_DIR: members signed in (CLAIMS_PER_MEMBER codes each), the codes scanned, one claim request per
  * scanned page; `measure` sends them (alongside the baseline's). Returns both sides' loads, the
  * app's counted in new claims rows, and the ledger check over the app's database afterwards.
  */
@@ -239,7 +248,8 @@ async function benchClaims(
     { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] },
   )
   return withServer(children, starting, async () => {
-    const total = MEMBERS + WARM_UP_CLAIMS + claims
+    const members = membersFor(WARM_UP_CLAIMS + claims)
+    const total = members + WARM_UP_CLAIMS + claims
     const created = await cli(env, ['batch', '--product', 'DEMO-001', '--count', String(total)])
     const batchId = created.trim().split('\n').at(-1) ?? ''
     await cli(env, ['activate', '--batch', batchId])
@@ -249,30 +259,31 @@ async function benchClaims(
     if (paths.length !== total)
       throw new Error(`batch ${batchId} exported ${paths.length} codes, expected ${total}`)
 
-    ctx.log(`claim: signing in ${MEMBERS} members`)
-    const phones: Phone[] = []
-    for (let i = 0; i < MEMBERS; i++) {
+    ctx.log(`claim: signing in ${formatCount(members)} members`)
+    const phones = await mapPool(paths.slice(0, members), PREP_CONCURRENCY, async (path, i) => {
       const phone = createPhone(baseUrl, { localAddress: sourceAddress(i) })
       // Signing in claims the page's code: each member signs in on a code of their own.
       const verified = await signInOnPage(
         phone,
         dataDir,
-        await phone.scan(paths[i]!),
+        await phone.scan(path),
         `+86139${String(10_000_000 + i).slice(1)}`,
       )
       if (verified.status !== 200) throw new Error(`member ${i} sign-in answered ${verified.status}`)
-      phones.push(phone)
-    }
+      return phone
+    })
 
     ctx.log(`claim: scanning ${formatCount(WARM_UP_CLAIMS + claims)} codes`)
-    const toClaim = paths.slice(MEMBERS)
+    // Member i claims the i-th run of CLAIMS_PER_MEMBER codes, so each claims exactly that many.
+    const memberOf = (j: number) => phones[Math.floor(j / CLAIMS_PER_MEMBER)]!
+    const toClaim = paths.slice(members)
     const pages = await mapPool(toClaim, PREP_CONCURRENCY, async (path, j) => {
-      const page = await phones[j % MEMBERS]!.scan(path)
+      const page = await memberOf(j).scan(path)
       if (page.status !== 200 || !Number.isSafeInteger(page.scanId) || !page.key)
         throw new Error(`scan of ${path} answered ${page.status} without a claim form`)
       return page
     })
-    const requests = pages.map((page, j) => claimRequest(baseUrl, phones[j % MEMBERS]!, page))
+    const requests = pages.map((page, j) => claimRequest(baseUrl, memberOf(j), page))
 
     let before = { rows: 0, codes: 0 }
     const runs = await measure(port, requests, () => {

@@ -2,17 +2,17 @@
  * Baseline B of the HTTP bench, run in its own process by bench-http.ts: one better-sqlite3
  * transaction per request over a WAL file database (synchronous NORMAL) with two small tables —
  * a SELECT by primary key, an INSERT, an UPDATE of a counter — the least a scan must do.
- * Argument: the database file. Prints `listening <port>` on stdout once it serves.
+ * Arguments: the database file and the number of items (as many rows as the scan bench's batch,
+ * so the baseline's B-tree is as deep). Prints `listening <port>` on stdout once it serves.
  */
 import { serve } from '@hono/node-server'
 import Database from 'better-sqlite3'
 import { Hono } from 'hono'
 
-/** As many rows as the scan bench's batch, so the baseline's B-tree is the same depth. */
-const ITEMS = 5_000
-
-const file = process.argv[2]
-if (!file) throw new Error('usage: http-tx-server.ts <db file>')
+const [file, itemsArg] = process.argv.slice(2)
+const ITEMS = Number(itemsArg)
+if (!file || !Number.isSafeInteger(ITEMS) || ITEMS < 1)
+  throw new Error('usage: http-tx-server.ts <db file> <items>')
 const sqlite = new Database(file)
 sqlite.pragma('journal_mode = WAL')
 sqlite.pragma('synchronous = NORMAL')

@@ -14,6 +14,7 @@ import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimFromScan } from '../channels/diversion-policy.ts'
 import { createGroupCommit } from '../db/group-commit.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
+import type { ClaimOutcome } from '../points/claim-store.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
@@ -83,11 +84,17 @@ export function createMemberRoutes(deps: AppDeps) {
     })
 
   // Claims arriving together share one commit (src/db/group-commit.ts); each is still judged in
-  // its own savepoint, in arrival order, and answered only after COMMIT.
-  const claim = createGroupCommit(deps.db, (input: Parameters<typeof claimFromScan>[1]) =>
-    claimFromScan(deps.db, input, (err) =>
-      deps.logger.error({ err, scanId: input.scanId }, 'bulk-claim check failed'),
-    ),
+  // its own savepoint, in arrival order, and answered only after COMMIT. Whether the session's
+  // member is still a member (not erased) is read there too, inside the claim's transaction: no
+  // window between that check and the award, and one read fewer outside a transaction.
+  const claim = createGroupCommit(
+    deps.db,
+    (input: Parameters<typeof claimFromScan>[1]): ClaimOutcome | { kind: 'not-a-member' } =>
+      claimStatementsFor(deps.db).activeMember.get(input.memberId, input.brandId)
+        ? claimFromScan(deps.db, input, (err) =>
+            deps.logger.error({ err, scanId: input.scanId }, 'bulk-claim check failed'),
+          )
+        : { kind: 'not-a-member' },
   )
 
   const lang = (c: Context<AppEnv>): Lang =>
@@ -100,12 +107,14 @@ export function createMemberRoutes(deps: AppDeps) {
     return row ? { ...row, deviceId, scanId } : undefined
   }
 
-  /** The signed-in member's id, if their session is valid and they are still a member (not erased). */
-  async function memberOf(c: Context<AppEnv>, brandId: number): Promise<number | undefined> {
+  /**
+   * The member id of a valid session on this phone, if any. Whether that member is still a member
+   * (not erased) is checked by the claim itself, in its transaction.
+   */
+  async function sessionMemberOf(c: Context<AppEnv>, brandId: number): Promise<number | undefined> {
     const jwt = getCookie(c, memberCookieName(brandId))
     const claims = jwt ? await readMemberSession(sessionKey, jwt, brandId, deps.clock.now()) : undefined
-    if (!claims) return undefined
-    return claimStatementsFor(deps.db).activeMember.get(claims.memberId, brandId)?.id
+    return claims?.memberId
   }
 
   function fragment(
@@ -130,7 +139,7 @@ export function createMemberRoutes(deps: AppDeps) {
     c: Context<AppEnv>,
     scan: NonNullable<ReturnType<typeof scanOfDevice>>,
     memberId: number,
-    key: string,
+    form: { _csrf: string; key: string },
   ) {
     // The brand's policy for diverted goods decides inside the claim, and a new award is checked
     // for bulk claiming (a leaked print file) in the same transaction (src/channels/diversion-policy.ts).
@@ -138,7 +147,7 @@ export function createMemberRoutes(deps: AppDeps) {
       brandId: scan.brandId,
       codeId: scan.codeId,
       memberId,
-      idempotencyKey: key,
+      idempotencyKey: form.key,
       now: deps.clock.now(),
       scanId: scan.scanId,
       deviceId: scan.deviceId,
@@ -150,6 +159,9 @@ export function createMemberRoutes(deps: AppDeps) {
       extra: { points?: number; balance?: number; claimableFrom?: number } = {},
     ) => fragment(c, <ClaimResult lang={l} kind={kind} brandSlug={scan.brandSlug} {...extra} />, status)
     switch (outcome.kind) {
+      case 'not-a-member':
+        // Erased since the session was issued: like no session at all, sign in (as someone new).
+        return fragment(c, <SignInStartForm {...context(c, scan.scanId, form)} />)
       case 'claimed':
         return result('claimed', 200, { points: outcome.points, balance: outcome.balance })
       case 'already-claimed':
@@ -193,9 +205,9 @@ export function createMemberRoutes(deps: AppDeps) {
       if (!scan) return c.notFound()
       const form = await parse(c, ClaimForm, scan.deviceId)
       if (!form) return c.text('This page has expired. Scan the code again.', 403)
-      const memberId = await memberOf(c, scan.brandId)
+      const memberId = await sessionMemberOf(c, scan.brandId)
       if (memberId === undefined) return fragment(c, <SignInStartForm {...context(c, scanId, form)} />)
-      return claimAndRender(c, scan, memberId, form.key)
+      return claimAndRender(c, scan, memberId, form)
     })
     .post('/scans/:id{[0-9]+}/sign-in', async (c) => {
       const scanId = Number(c.req.param('id'))
@@ -306,6 +318,6 @@ export function createMemberRoutes(deps: AppDeps) {
         path: '/',
         maxAge: MEMBER_SESSION_TTL_S,
       })
-      return claimAndRender(c, scan, outcome.member.id, form.key)
+      return claimAndRender(c, scan, outcome.member.id, form)
     })
 }

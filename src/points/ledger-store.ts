@@ -45,6 +45,13 @@ export function balanceOf(db: DbLike, brandId: number, memberId: number): number
   return (statementsFor(db).balance.get(brandId, memberId) as { total: number }).total
 }
 
+/**
+ * A member's balance (brand, member): read from ledger_entries_member_idx alone, which carries
+ * brand_id and amount for it (tests/unit/db/hot-path-plans.test.ts holds the plan to that).
+ */
+export const BALANCE_SQL =
+  'SELECT coalesce(sum(amount), 0) AS total FROM ledger_entries WHERE brand_id = ? AND member_id = ?'
+
 // Every claim posts a transaction and reads a balance: these statements are prepared once per
 // connection (the tables are ledger_transactions and ledger_entries of points-schema.ts).
 const statementsFor = preparedPerConnection((c) => ({
@@ -56,9 +63,7 @@ const statementsFor = preparedPerConnection((c) => ({
     `INSERT INTO ledger_entries (tx_id, brand_id, account, member_id, amount, expires_at, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   ),
-  balance: c.prepare(
-    'SELECT coalesce(sum(amount), 0) AS total FROM ledger_entries WHERE brand_id = ? AND member_id = ?',
-  ),
+  balance: c.prepare(BALANCE_SQL),
 }))
 
 export type LedgerProblem = { rule: string; detail: string }

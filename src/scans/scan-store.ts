@@ -145,6 +145,23 @@ type ScanStatements = {
   record: (code: { brandId: number; serial: string }, ctx: ScanContext) => ScanOutcome
 }
 
+/**
+ * The code's earlier scans summed up, with its first counted scan, in one statement (named
+ * parameters: code, device, since). Both parts read only scans_code_history_idx (no table row per
+ * earlier scan: over ~20 scans of a code that took 36 µs, now 10); only the first counted scan's
+ * row is read, for its place. A test holds the plan to that (tests/unit/db/hot-path-plans.test.ts).
+ */
+export const SCAN_HISTORY_SQL = `
+        SELECT h.devices, h.deviceSeen, h.recent, h.travel, f.at AS firstAt, f.device_id AS firstDevice,
+               f.place_zh AS placeZh, f.place_en AS placeEn
+        FROM (SELECT count(DISTINCT CASE WHEN counted THEN device_id END) AS devices,
+                     max(counted AND device_id = @device) AS deviceSeen,
+                     max(device_id = @device AND at > @since) AS recent,
+                     max(counted AND flag = 'impossible-travel') AS travel
+              FROM scans WHERE code_id = @code) h
+        LEFT JOIN scans f ON f.id = (SELECT id FROM scans WHERE code_id = @code AND counted = 1
+                                     ORDER BY at, id LIMIT 1)`
+
 // The scan page is the hottest path we have: its statements are prepared once per database, in
 // plain SQL, because building them through the query builder on every scan cost 5x the SQLite
 // work (measured in the http bench). The SQL stays here, next to the schema it reads.
@@ -162,19 +179,7 @@ function statementsFor(db: Db): ScanStatements {
         FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
              JOIN brands br ON br.id = c.brand_id
         WHERE c.serial = ? AND c.brand_id = ?`),
-      // The code's earlier scans summed up, with its first counted scan, in one statement. Both
-      // parts read only scans_code_history_idx (no table row per earlier scan: over ~20 scans of a
-      // code that took 36 µs, now 10); only the first counted scan's row is read, for its place.
-      history: db.$client.prepare(`
-        SELECT h.devices, h.deviceSeen, h.recent, h.travel, f.at AS firstAt, f.device_id AS firstDevice,
-               f.place_zh AS placeZh, f.place_en AS placeEn
-        FROM (SELECT count(DISTINCT CASE WHEN counted THEN device_id END) AS devices,
-                     max(counted AND device_id = @device) AS deviceSeen,
-                     max(device_id = @device AND at > @since) AS recent,
-                     max(counted AND flag = 'impossible-travel') AS travel
-              FROM scans WHERE code_id = @code) h
-        LEFT JOIN scans f ON f.id = (SELECT id FROM scans WHERE code_id = @code AND counted = 1
-                                     ORDER BY at, id LIMIT 1)`),
+      history: db.$client.prepare(SCAN_HISTORY_SQL),
       insert: db.$client.prepare(`
         INSERT INTO scans (brand_id, code_id, device_id, ip_prefix, user_agent, member_id, verdict, counted, at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),

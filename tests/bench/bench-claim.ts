@@ -1,21 +1,15 @@
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { SignJWT } from 'jose'
 import { checkLedger } from '../../src/points/ledger-store.ts'
-import {
-  createPhone,
-  type Phone,
-  pathsFromCsv,
-  type ScannedPage,
-  signInOnPage,
-} from '../e2e/support/member-phone.ts'
+import { createPhone, type Phone, type ScannedPage, signInOnPage } from '../e2e/support/member-phone.ts'
 import { type BenchContext, formatCount, type Row, verdictFor } from './bench-row.ts'
-import { cli, freePort, startPrinting, startReady, withServer } from './child-server.ts'
+import { activatedBatchPaths, freePort, startPrinting, startReady, withServer } from './child-server.ts'
 
 /** Issue 4, "It must show": claims/s ≥ 0.7× a bare JWT-check + transaction route in the same run. */
 const MIN_CLAIM_THROUGHPUT_RATIO = 0.7
@@ -217,8 +211,8 @@ async function baselineSetup(ctx: BenchContext, claims: number) {
 }
 
 /**
- * The app over a fresh DATA_DIR: members signed in (CLAIMS_PER_MEMBER codes each), the codes scanned, one claim request per
- * scanned page; `measure` sends them (alongside the baseline's). Returns both sides' loads, the
+ * The app over a fresh DATA_DIR: members signed in (CLAIMS_PER_MEMBER codes each), the codes
+ * scanned, one claim request per scanned page; `measure` sends them (alongside the baseline's). Returns both sides' loads, the
  * app's counted in new claims rows, and the ledger check over the app's database afterwards.
  */
 async function benchClaims(
@@ -255,14 +249,7 @@ async function benchClaims(
   return withServer(children, starting, async () => {
     const members = membersFor(WARM_UP_CLAIMS + claims)
     const total = members + WARM_UP_CLAIMS + claims
-    const created = await cli(env, ['batch', '--product', 'DEMO-001', '--count', String(total)])
-    const batchId = created.trim().split('\n').at(-1) ?? ''
-    await cli(env, ['activate', '--batch', batchId])
-    const file = join(ctx.tmpDir, 'claim-codes.csv')
-    await cli(env, ['export', '--batch', batchId, '--format', 'csv', '--out', file])
-    const paths = pathsFromCsv(readFileSync(file, 'utf8'))
-    if (paths.length !== total)
-      throw new Error(`batch ${batchId} exported ${paths.length} codes, expected ${total}`)
+    const paths = await activatedBatchPaths(env, total, join(ctx.tmpDir, 'claim-codes.csv'))
 
     ctx.log(`claim: signing in ${formatCount(members)} members`)
     const phones = await mapPool(paths.slice(0, members), PREP_CONCURRENCY, async (path, i) => {

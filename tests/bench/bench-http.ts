@@ -1,11 +1,17 @@
 import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import type { CliIo } from '../../codegen/cli.ts'
 import { type BenchContext, formatCount, type Row, verdictFor } from './bench-row.ts'
-import { cli, freePort, startPrinting, startReady, withServer } from './child-server.ts'
+import {
+  activatedBatchPaths,
+  exportPaths,
+  freePort,
+  startPrinting,
+  startReady,
+  withServer,
+} from './child-server.ts'
 
 /** DESIGN.md, "Performance budgets": the scan landing page ≥ 0.7× the bare transaction route. */
 const MIN_SCAN_THROUGHPUT_RATIO = 0.7
@@ -99,6 +105,9 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
 
 function rows(hello: Load, tx: Load, scan: Load, repeat: Load, seconds: number): Row[] {
   const describe = (l: Load) => `${formatCount(l.rps)} req/s · p50 ${l.p50} ms · p99 ${l.p99} ms`
+  const describeScan = (l: Load) =>
+    `${describe(l)} · ${(l.rps / tx.rps).toFixed(2)}× req/s · ` +
+    `errors ${l.errors}, timeouts ${l.timeouts}, non-2xx ${l.non2xx}`
   const load = `${CONNECTIONS} conn, ${seconds} s`
   const alternating = `${CONNECTIONS} conn, ${seconds} s each in ${ROUNDS} alternating rounds`
   const txCost = hello.rps / tx.rps
@@ -127,9 +136,7 @@ function rows(hello: Load, tx: Load, scan: Load, repeat: Load, seconds: number):
     {
       bench: 'http',
       case: `scan page GET /C/{token}, ${formatCount(SCAN_CODES)} codes (each scanned once or twice), new device each (${alternating})`,
-      measured:
-        `${describe(scan)} · ${(scan.rps / tx.rps).toFixed(2)}× req/s · ` +
-        `errors ${scan.errors}, timeouts ${scan.timeouts}, non-2xx ${scan.non2xx}`,
+      measured: describeScan(scan),
       baseline: `${formatCount(tx.rps)} req/s (bare transaction)`,
       ratio: scanCost,
       target: `≤ ${MAX_SCAN_COST_RATIO.toFixed(2)}× (≥ ${MIN_SCAN_THROUGHPUT_RATIO}× req/s), 0 errors`,
@@ -138,9 +145,7 @@ function rows(hello: Load, tx: Load, scan: Load, repeat: Load, seconds: number):
     {
       bench: 'http',
       case: `scan page, copied-label pattern: ${formatCount(REPEAT_CODES)} codes each scanned ~20 times by new devices (${alternating})`,
-      measured:
-        `${describe(repeat)} · ${(repeat.rps / tx.rps).toFixed(2)}× req/s · ` +
-        `errors ${repeat.errors}, timeouts ${repeat.timeouts}, non-2xx ${repeat.non2xx}`,
+      measured: describeScan(repeat),
       baseline: `${formatCount(tx.rps)} req/s (bare transaction)`,
       ratio: tx.rps / repeat.rps,
       target: 'context',
@@ -190,29 +195,6 @@ async function benchScanPage<T>(
       if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}, expected 200`)
     }
     return work(port, paths, repeatPaths)
-  })
-}
-
-/** A new batch of `count` codes of the demo product, activated; the paths of its code URLs. */
-async function activatedBatchPaths(env: CliIo['env'], count: number, file: string): Promise<string[]> {
-  const created = await cli(env, ['batch', '--product', 'DEMO-001', '--count', String(count)])
-  const batchId = created.trim().split('\n').at(-1) ?? ''
-  await cli(env, ['activate', '--batch', batchId])
-  const paths = await exportPaths(env, Number(batchId), file)
-  if (paths.length !== count) throw new Error(`batch ${batchId} exported ${paths.length} codes, not ${count}`)
-  return paths
-}
-
-/** `export --format csv`, then the path of each row's URL (3rd column, `HTTP://HOST:PORT/C/<token>`). */
-async function exportPaths(env: CliIo['env'], batchId: number, file: string): Promise<string[]> {
-  await cli(env, ['export', '--batch', String(batchId), '--format', 'csv', '--out', file])
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/)
-  if (header?.split(',')[2] !== 'url') throw new Error(`unexpected CSV header "${header}"`)
-  return lines.map((line) => {
-    const url = line.split(',')[2] ?? ''
-    const path = url.replace(/^https?:\/\/[^/]+/i, '')
-    if (!/^\/C\/[0-9A-Z]+$/i.test(path)) throw new Error(`unexpected code URL "${url}"`)
-    return path
   })
 }
 
@@ -287,10 +269,9 @@ async function measureAlternating(ctx: BenchContext, targets: Target[], seconds:
 
 /**
  * One autocannon run. Each connection sends its own run of `paths.length / CONNECTIONS` paths (at
- * least one) from
- * its offset, over and over (prebuilt request buffers, so the load generator spends nothing per
- * request on building them), so the connections never hit the same item at the same moment;
- * `shift` moves every offset (the warm-up uses one, each round another).
+ * least one) from its offset, over and over (prebuilt request buffers, so the load generator
+ * spends nothing per request on building them), so the connections never hit the same item at the
+ * same moment; `shift` moves every offset (the warm-up uses one, each round another).
  */
 function load(port: number, paths: string[], seconds: number, shift: number): Promise<autocannon.Result> {
   let clientIndex = 0

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type CliIo, main as codegen } from '../../codegen/cli.ts'
@@ -144,4 +145,27 @@ export async function cli(env: CliIo['env'], args: string[]): Promise<string> {
   const status = await codegen(args, io)
   if (status !== 0) throw new Error(`onecode-codegen ${args.join(' ')} exited ${status}: ${err.trim()}`)
   return out
+}
+
+/** A new batch of `count` codes of the demo product, activated; the paths of its code URLs. */
+export async function activatedBatchPaths(env: CliIo['env'], count: number, file: string): Promise<string[]> {
+  const created = await cli(env, ['batch', '--product', 'DEMO-001', '--count', String(count)])
+  const batchId = created.trim().split('\n').at(-1) ?? ''
+  await cli(env, ['activate', '--batch', batchId])
+  const paths = await exportPaths(env, Number(batchId), file)
+  if (paths.length !== count) throw new Error(`batch ${batchId} exported ${paths.length} codes, not ${count}`)
+  return paths
+}
+
+/** `export --format csv`, then the path of each row's URL (3rd column, `HTTP://HOST:PORT/C/<token>`). */
+export async function exportPaths(env: CliIo['env'], batchId: number, file: string): Promise<string[]> {
+  await cli(env, ['export', '--batch', String(batchId), '--format', 'csv', '--out', file])
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/)
+  if (header?.split(',')[2] !== 'url') throw new Error(`unexpected CSV header "${header}"`)
+  return lines.map((line) => {
+    const url = line.split(',')[2] ?? ''
+    const path = url.replace(/^https?:\/\/[^/]+/i, '')
+    if (!/^\/C\/[0-9A-Z]+$/i.test(path)) throw new Error(`unexpected code URL "${url}"`)
+    return path
+  })
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
+import { LruMap } from '../lru-map.ts'
 import { recordSignal } from './diversion-cases.ts'
 import { diversionSettingsOf } from './diversion-settings.ts'
 
@@ -83,20 +84,14 @@ type DeviceClaim = { at: number; seq: number; memberId: number }
 class DeviceClaimLog {
   static readonly MAX_KEYS = 20_000
   static readonly MAX_PER_KEY = 1_000
-  private readonly byKey = new Map<string, DeviceClaim[]>()
+  private readonly byKey = new LruMap<string, DeviceClaim[]>(DeviceClaimLog.MAX_KEYS)
 
   /** Adds a claim and answers the phone's claims of the batch since `since`, this one included. */
   add(key: string, claim: DeviceClaim, since: number): DeviceClaim[] {
     const kept = (this.byKey.get(key) ?? []).filter((c) => c.at >= since)
     kept.push(claim)
     if (kept.length > DeviceClaimLog.MAX_PER_KEY) kept.splice(0, kept.length - DeviceClaimLog.MAX_PER_KEY)
-    // Re-inserting moves the key to the end: the first key is the least recently used.
-    this.byKey.delete(key)
     this.byKey.set(key, kept)
-    if (this.byKey.size > DeviceClaimLog.MAX_KEYS) {
-      const oldest = this.byKey.keys().next().value
-      if (oldest !== undefined) this.byKey.delete(oldest)
-    }
     return kept
   }
 }

@@ -73,6 +73,9 @@ type Load = {
  * verifies an HS256 JWT cookie with jose and runs a SELECT + INSERT + UPDATE transaction. Both get
  * the same number of requests, each on a different row, in alternating rounds (alternate); the
  * app's rate is the claims rows it wrote (a replay or a 409 is not a claim).
+ * Each code is claimed from its scan page, which the member opened signed in, as in the product:
+ * the page verified the session cookie, so the claim finds it among the verified tokens
+ * (src/session-token.ts); the bare route runs jose on every request.
  * BENCH_CLAIM_CPU_PROF=<dir> profiles the app server.
  */
 export async function run(ctx: BenchContext): Promise<Row[]> {
@@ -157,7 +160,7 @@ function rows(baseline: Load, app: AppLoad, claims: number): Row[] {
     },
     {
       bench: 'claim',
-      case: `POST /scans/{id}/claim, ${formatCount(membersFor(WARM_UP_CLAIMS + claims))} signed-in members, ${CLAIMS_PER_MEMBER} codes each, a different activated code per request (${load})`,
+      case: `POST /scans/{id}/claim, ${formatCount(membersFor(WARM_UP_CLAIMS + claims))} signed-in members, ${CLAIMS_PER_MEMBER} codes each, a different activated code per request, each after its scan page on the same phone (${load})`,
       measured:
         `${formatCount(app.rps)} claims/s · ${latency(app)} · ${(app.rps / baseline.rps).toFixed(2)}× req/s · ` +
         `${statuses(app)} · new claims ${app.newClaims} · errors ${app.errors}, timeouts ${app.timeouts} · ` +

@@ -1,4 +1,4 @@
-import { webcrypto } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
 import { type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import { LruMap } from './lru-map.ts'
 
@@ -71,28 +71,32 @@ function verifyKeyOf(key: Uint8Array): Promise<webcrypto.CryptoKey> {
 /** Verified tokens kept per key and kind of session: enough for every phone active at one time. */
 export const VERIFIED_TOKENS_KEPT = 10_000
 
+/** Keys with verified tokens kept per kind of session: one in service, a few across rotations. */
+const KEYS_KEPT = 8
+
 /**
  * The tokens of one kind of session (staff or member) that passed jwtVerify, per key, by their
  * exact text: the same string under the same key verifies the same way again, except for time, so
  * a phone that shows its cookie again (the scan page, then the claim, then the next scan) is
  * answered from here, with the expiry checked against the clock on every read. Only verified
- * tokens are kept (a forged one costs a verification every time) and at most
- * VERIFIED_TOKENS_KEPT of them. Measured in the claim bench (npm run bench, 20,000 claims):
- * 2.7k → 4.0k claims/s; jose's WebCrypto check costs ~22 µs of the request thread plus a
+ * tokens are kept (a forged one costs a verification every time), at most VERIFIED_TOKENS_KEPT
+ * per key, for the KEYS_KEPT keys used last. Measured in the claim bench (npm run bench, 20,000
+ * claims): 2.7k → 4.5k claims/s; jose's WebCrypto check costs ~22 µs of the request thread plus a
  * thread-pool job, and its await split the claims of one event-loop turn into smaller commit groups.
  *
- * Keys are compared by their bytes: each route derives its own copy of a session key.
+ * Keys are compared by a hash of their bytes (each route derives its own copy of a session key;
+ * the key itself is not kept as a string).
  */
 class VerifiedTokens {
   readonly #byKeyObject = new WeakMap<Uint8Array, LruMap<string, JWTPayload>>()
-  readonly #byKeyBytes = new Map<string, LruMap<string, JWTPayload>>()
+  readonly #byKeyHash = new LruMap<string, LruMap<string, JWTPayload>>(KEYS_KEPT)
 
   of(key: Uint8Array): LruMap<string, JWTPayload> {
     let memo = this.#byKeyObject.get(key)
     if (!memo) {
-      const bytes = Buffer.from(key).toString('base64')
-      memo = this.#byKeyBytes.get(bytes) ?? new LruMap(VERIFIED_TOKENS_KEPT)
-      this.#byKeyBytes.set(bytes, memo)
+      const hash = createHash('sha256').update(key).digest('base64')
+      memo = this.#byKeyHash.get(hash) ?? new LruMap(VERIFIED_TOKENS_KEPT)
+      this.#byKeyHash.set(hash, memo)
       this.#byKeyObject.set(key, memo)
     }
     return memo

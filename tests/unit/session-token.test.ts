@@ -57,7 +57,22 @@ describe('session tokens read twice', () => {
     expect(await staff.read(key, jwt, NOW)).toBeUndefined()
   })
 
-  it('verify a token without an expiry every time, and refuse it as jose does', async () => {
+  it('verify a token with a not-before time every time: an earlier clock refuses it', async () => {
+    const tokens = memberTokens()
+    const key = keyOf(1)
+    const notBefore = await new SignJWT({ brand: 7 })
+      .setProtectedHeader({ alg: 'HS256', typ: 'oc-member+jwt' })
+      .setSubject('42')
+      .setIssuer('onecode')
+      .setAudience('onecode-member')
+      .setNotBefore(Math.floor(NOW / 1000))
+      .setExpirationTime(Math.floor(NOW / 1000) + 3_600)
+      .sign(key)
+    expect(await tokens.read(key, notBefore, NOW)).toMatchObject({ sub: '42' })
+    expect(await tokens.read(key, notBefore, NOW - 60_000)).toBeUndefined()
+  })
+
+  it('verify a token without an expiry every time', async () => {
     const tokens = memberTokens()
     const key = keyOf(1)
     const noExpiry = await new SignJWT({ brand: 7 })

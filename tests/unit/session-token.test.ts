@@ -6,6 +6,14 @@ const NOW = Date.UTC(2026, 11, 3, 9, 0, 0)
 const HOUR_MS = 3_600_000
 const keyOf = (fill: number) => new Uint8Array(32).fill(fill)
 
+/** A member token as the app signs one, for claims the app itself never sets (nbf, no exp). */
+const memberJwt = () =>
+  new SignJWT({ brand: 7 })
+    .setProtectedHeader({ alg: 'HS256', typ: 'oc-member+jwt' })
+    .setSubject('42')
+    .setIssuer('onecode')
+    .setAudience('onecode-member')
+
 /** A fresh kind of session per test: each keeps its own verified tokens. */
 const memberTokens = () => sessionTokens({ audience: 'onecode-member', typ: 'oc-member+jwt', ttlS: 3_600 })
 
@@ -60,11 +68,7 @@ describe('session tokens read twice', () => {
   it('verify a token with a not-before time every time: an earlier clock refuses it', async () => {
     const tokens = memberTokens()
     const key = keyOf(1)
-    const notBefore = await new SignJWT({ brand: 7 })
-      .setProtectedHeader({ alg: 'HS256', typ: 'oc-member+jwt' })
-      .setSubject('42')
-      .setIssuer('onecode')
-      .setAudience('onecode-member')
+    const notBefore = await memberJwt()
       .setNotBefore(Math.floor(NOW / 1000))
       .setExpirationTime(Math.floor(NOW / 1000) + 3_600)
       .sign(key)
@@ -75,12 +79,7 @@ describe('session tokens read twice', () => {
   it('verify a token without an expiry every time', async () => {
     const tokens = memberTokens()
     const key = keyOf(1)
-    const noExpiry = await new SignJWT({ brand: 7 })
-      .setProtectedHeader({ alg: 'HS256', typ: 'oc-member+jwt' })
-      .setSubject('42')
-      .setIssuer('onecode')
-      .setAudience('onecode-member')
-      .sign(key)
+    const noExpiry = await memberJwt().sign(key)
     const first = await tokens.read(key, noExpiry, NOW)
     expect(first).toMatchObject({ sub: '42' })
     expect(await tokens.read(key, noExpiry, NOW)).not.toBe(first)

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import { eq } from 'drizzle-orm'
 import pino from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
 import type { AppDeps } from '../../src/app-deps.ts'
 import { codes } from '../../src/batches/batch-schema.ts'
@@ -15,13 +13,13 @@ import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { Keyring } from '../../src/codes/keyring.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
-import { openDatabase } from '../../src/db/index.ts'
 import { memberPii } from '../../src/members/member-pii.ts'
 import { members, otpChallenges, outbox } from '../../src/members/member-schema.ts'
 import { OTP_RESEND_AFTER_MS } from '../../src/members/member-store.ts'
 import type { CodeSender, OutgoingCode } from '../../src/members/senders/code-sender.ts'
 import { balanceOf, checkLedger } from '../../src/points/ledger-store.ts'
 import { privacyRequests } from '../../src/points/points-schema.ts'
+import { fileDatabases } from '../support/file-database.ts'
 import { insertMember, memberClient } from '../support/member-session.ts'
 import {
   buildTestApp,
@@ -38,11 +36,7 @@ import {
 } from '../support/test-app.ts'
 
 const E164 = '+8613800138000'
-const dirs: string[] = []
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+const fileDatabase = fileDatabases('onecode-privacy-')
 
 /**
  * The real app over a database file (so its bytes can be read) with a code sender that hands the
@@ -50,10 +44,7 @@ afterEach(() => {
  * plain text on purpose, is not in play.
  */
 function fileApp(): { t: TestApp; file: string; sent: OutgoingCode[] } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'onecode-privacy-'))
-  dirs.push(dir)
-  const file = path.join(dir, 'onecode.db')
-  const db = openDatabase(file)
+  const { db, file } = fileDatabase()
   const clock = fixedClock(START)
   const keyring = new Keyring()
   const masterKey = new Uint8Array(randomBytes(32))

@@ -1,21 +1,13 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createGroupCommit } from '../../../src/db/group-commit.ts'
-import { type Db, openDatabase } from '../../../src/db/index.ts'
+import type { Db } from '../../../src/db/index.ts'
+import { fileDatabases } from '../../support/file-database.ts'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
-})
+const fileDatabase = fileDatabases('oc-group-')
 
 function fileDb(): { db: Db; file: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-group-'))
-  dirs.push(dir)
-  const file = path.join(dir, 'g.db')
-  const db = openDatabase(file)
+  const { db, file } = fileDatabase()
   db.$client.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)')
   return { db, file }
 }

@@ -1,15 +1,10 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase, optimizeDatabase } from '../../../src/db/index.ts'
+import { describe, expect, it } from 'vitest'
+import { type openDatabase, optimizeDatabase } from '../../../src/db/index.ts'
 import { BALANCE_SQL } from '../../../src/points/ledger-store.ts'
 import { SCAN_HISTORY_SQL } from '../../../src/scans/scan-store.ts'
+import { fileDatabases } from '../../support/file-database.ts'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
-})
+const fileDatabase = fileDatabases('oc-plans-')
 
 /**
  * A database file with some history (a few thousand scans over a few hundred codes, a ledger with
@@ -17,9 +12,7 @@ afterEach(() => {
  * does in production.
  */
 function databaseWithHistory() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-plans-'))
-  dirs.push(dir)
-  const db = openDatabase(path.join(dir, 'p.db'))
+  const { db } = fileDatabase()
   const c = db.$client
   c.prepare("INSERT INTO brands (slug, name, created_at) VALUES ('b', 'B', 0)").run()
   const scan = c.prepare(

@@ -1,20 +1,12 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openDatabase, optimizeDatabase } from '../../../src/db/index.ts'
+import { fileDatabases } from '../../support/file-database.ts'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
-})
+const fileDatabase = fileDatabases('oc-stats-')
 
 /** A database whose scans table holds enough rows for ANALYZE to sample its indexes. */
 function databaseWithScans() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-stats-'))
-  dirs.push(dir)
-  const file = path.join(dir, 's.db')
-  const db = openDatabase(file)
+  const { db, file } = fileDatabase()
   const c = db.$client
   c.prepare("INSERT INTO brands (slug, name, created_at) VALUES ('b', 'B', 0)").run()
   const insert = c.prepare(

@@ -1,14 +1,9 @@
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../../src/db/index.ts'
+import { describe, expect, it } from 'vitest'
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from '../../../src/db/wal-checkpointer.ts'
+import { fileDatabases } from '../../support/file-database.ts'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
-})
+const fileDatabase = fileDatabases('oc-ckpt-')
 
 async function until(check: () => boolean, timeoutMs = 5_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
@@ -21,10 +16,7 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<boolean> 
 
 describe('the background WAL checkpointer', () => {
   it('copies committed pages into the database file while the serving connection only appends', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-ckpt-'))
-    dirs.push(dir)
-    const file = path.join(dir, 'c.db')
-    const db = openDatabase(file)
+    const { db, file } = fileDatabase()
     const warnings: string[] = []
     const checkpointer = startWalCheckpointer(db, file, (m) => warnings.push(m))
     expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES)
@@ -47,10 +39,7 @@ describe('the background WAL checkpointer', () => {
   })
 
   it('stops at once when asked twice', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-ckpt-'))
-    dirs.push(dir)
-    const file = path.join(dir, 'c.db')
-    const db = openDatabase(file)
+    const { db, file } = fileDatabase()
     const checkpointer = startWalCheckpointer(db, file, () => {})
     await checkpointer.stop()
     await checkpointer.stop()

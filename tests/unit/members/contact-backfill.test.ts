@@ -1,31 +1,23 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import { eq } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Db, openDatabase } from '../../../src/db/index.ts'
+import { describe, expect, it } from 'vitest'
+import type { Db } from '../../../src/db/index.ts'
 import { encryptLegacyContacts } from '../../../src/members/contact-backfill.ts'
 import { parseIdentity } from '../../../src/members/member-identity.ts'
 import { memberPii } from '../../../src/members/member-pii.ts'
 import { members, otpChallenges } from '../../../src/members/member-schema.ts'
 import { findMemberByIdentity, startSignIn, verifySignIn } from '../../../src/members/member-store.ts'
 import { createBrand } from '../../../src/staff/brand-setup.ts'
+import { fileDatabases } from '../../support/file-database.ts'
 import { START } from '../../support/test-app.ts'
 
 const PHONE = '+8613800138000'
-const dirs: string[] = []
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+const fileDatabase = fileDatabases('onecode-backfill-')
 
 /** A database file as an older release left it: brands, and members with plain-text contacts. */
 function legacyDatabase(brandCount = 1) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'onecode-backfill-'))
-  dirs.push(dir)
-  const file = path.join(dir, 'onecode.db')
-  const db = openDatabase(file)
+  const { db, file } = fileDatabase()
   const masterKey = new Uint8Array(randomBytes(32))
   const brandIds = Array.from({ length: brandCount }, (_, i) => {
     const outcome = createBrand(

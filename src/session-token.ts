@@ -69,7 +69,7 @@ function verifyKeyOf(key: Uint8Array): Promise<webcrypto.CryptoKey> {
 }
 
 /** Verified tokens kept per key and kind of session: enough for every phone active at one time. */
-export const VERIFIED_TOKENS_KEPT = 10_000
+const VERIFIED_TOKENS_KEPT = 10_000
 
 /** Keys with verified tokens kept per kind of session: one in service, a few across rotations. */
 const KEYS_KEPT = 8

@@ -28,7 +28,8 @@ export const PERMISSIONS = {
   'channels.configure': ['owner'],
   // The member programme (issue 7). Only owners see phone numbers and emails unmasked.
   'members.contact': ['owner'],
-  'members.tag': ['owner', 'operator', 'analyst'],
+  // Tagging needs the member's page, which operators do not see (DESIGN.md "Roles").
+  'members.tag': ['owner', 'analyst'],
   'segments.manage': ['owner', 'analyst'],
   'segments.export': ['owner', 'analyst'],
   'members.merge': ['owner'],

@@ -291,8 +291,19 @@ describe('the members list', () => {
   })
 
   it('is for owners and analysts only', async () => {
-    const { operator } = await cast()
+    const { operator, a } = await cast()
     expect((await operator.get('/admin/members')).status).toBe(403)
+    expect((await operator.get(`/admin/members/${a.id}`)).status).toBe(403)
+    // The tag forms answer with the member's page on bad input: they are no side door to it.
+    for (const [path, tag] of [
+      [`/admin/members/${a.id}/tags`, 'a b'],
+      [`/admin/members/${a.id}/tags`, 'fresh'],
+      [`/admin/members/${a.id}/tags/remove`, 'vip'],
+    ] as const) {
+      const res = await operator.post(path, { tag })
+      expect(res.status, `${path} ${tag}`).toBe(403)
+      expect(await res.text()).not.toContain('138')
+    }
   })
 })
 

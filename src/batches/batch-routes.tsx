@@ -10,6 +10,7 @@ import {
   NewBatchPage,
 } from '../../views/admin/batches-pages.tsx'
 import { CodesPage, type LookupResult } from '../../views/admin/codes-page.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { tokenFromInput } from '../codes/code-input.ts'
 import { assembleToken, formatHuman } from '../codes/token.ts'
@@ -48,6 +49,7 @@ function parseState(v: string | undefined): CodeState | undefined {
 
 /** The admin console's batches: create (minted in the background), watch, print, activate, void. */
 export function createBatchRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   function renderBatch(
     c: Context<AppEnv>,
     batchId: number,
@@ -70,7 +72,7 @@ export function createBatchRoutes(deps: AppDeps) {
         exports={listPrintExports(s.bdb, batchId)}
         canEdit={can(s.role, 'catalogue.write')}
         canMakeLinks={can(s.role, 'print.link')}
-        notice={extra.notice ?? c.req.query('notice')}
+        notice={extra.notice ?? notices.read(c)}
         errors={extra.errors}
         newLink={extra.newLink}
       />,
@@ -205,7 +207,7 @@ export function createBatchRoutes(deps: AppDeps) {
           ? ` (${outcome.skipped} already activated, claimed or voided were left as they were)`
           : ''
       return c.redirect(
-        `/admin/batches/${batchId}?notice=${encodeURIComponent(`${outcome.count} codes activated${skipped}.`)}`,
+        notices.href(c, `/admin/batches/${batchId}`, `${outcome.count} codes activated${skipped}.`),
         303,
       )
     })
@@ -240,7 +242,11 @@ export function createBatchRoutes(deps: AppDeps) {
       if (outcome.kind === 'bad-range')
         return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${outcome.quantity}.`] }, 422)
       return c.redirect(
-        `/admin/batches/${batchId}?notice=${encodeURIComponent(`${outcome.count} codes voided (${outcome.alreadyVoided} were already void).`)}`,
+        notices.href(
+          c,
+          `/admin/batches/${batchId}`,
+          `${outcome.count} codes voided (${outcome.alreadyVoided} were already void).`,
+        ),
         303,
       )
     })
@@ -264,7 +270,7 @@ export function createBatchRoutes(deps: AppDeps) {
       const revoked = revokeDownloadLink(s.bdb, actorOf(s), Number(c.req.param('id')), deps.clock.now())
       const back = c.req.header('referer')?.match(/\/admin\/batches\/\d+/)?.[0] ?? '/admin/batches'
       return c.redirect(
-        `${back}?notice=${revoked ? 'Link%20revoked' : 'Link%20was%20already%20used%20or%20revoked'}`,
+        notices.href(c, back, revoked ? 'Link revoked' : 'Link was already used or revoked'),
         303,
       )
     })

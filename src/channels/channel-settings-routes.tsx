@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { ChannelSettingsPage, type ChannelSettingsValues } from '../../views/admin/channel-settings-page.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -11,6 +12,7 @@ import { actorOf } from './distributor-routes.tsx'
 
 /** The brand's anti-diversion settings: readable by every channel role, changed by owners. */
 export function createChannelSettingsRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   return new Hono<AppEnv>()
     .get('/channels/settings', requireRole('channels.read'), (c) => {
       const s = c.get('staff')
@@ -19,7 +21,7 @@ export function createChannelSettingsRoutes(deps: AppDeps) {
           staff={staffView(s)}
           settings={channelSettingsFor(deps.db, s.brandId)}
           canEdit={can(s.role, 'channels.configure')}
-          notice={c.req.query('notice')}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -47,9 +49,6 @@ export function createChannelSettingsRoutes(deps: AppDeps) {
         )
       }
       saveChannelSettings(s.bdb, actorOf(s), parsed.data, deps.clock.now())
-      return c.redirect(
-        `/admin/channels/settings?notice=${encodeURIComponent('Channel settings saved.')}`,
-        303,
-      )
+      return c.redirect(notices.href(c, '/admin/channels/settings', 'Channel settings saved.'), 303)
     })
 }

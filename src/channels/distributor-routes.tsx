@@ -7,6 +7,7 @@ import {
   DistributorPage,
   DistributorsPage,
 } from '../../views/admin/channels-pages.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -45,6 +46,7 @@ export function regionChoices(deps: AppDeps, s: SignedInStaff, scope: ChannelSco
 
 /** Distributors: list and search, create, edit, sales regions, channel-manager assignments. */
 export function createDistributorRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   function listView(c: Context<AppEnv>, s: SignedInStaff, scope: ChannelScope): DistributorListView {
     const query = DistributorQuery.parse({
       q: c.req.query('q'),
@@ -86,7 +88,7 @@ export function createDistributorRoutes(deps: AppDeps) {
         canShip={can(s.role, 'shipments.create')}
         shipments={shipments.rows}
         moreShipments={shipments.nextBefore !== undefined}
-        notice={extra.notice ?? c.req.query('notice')}
+        notice={extra.notice ?? notices.read(c)}
         errors={extra.errors}
       />,
       status,
@@ -133,7 +135,7 @@ export function createDistributorRoutes(deps: AppDeps) {
           staff={staffView(s)}
           list={list}
           canManage={can(s.role, 'distributors.manage')}
-          notice={c.req.query('notice')}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -168,7 +170,11 @@ export function createDistributorRoutes(deps: AppDeps) {
       if (outcome.kind !== 'saved')
         return fail([`Another distributor of your brand already has the code ${form.input.code}.`])
       return c.redirect(
-        `/admin/distributors/${outcome.distributor.id}?notice=${encodeURIComponent(`Distributor ${outcome.distributor.code} saved.`)}`,
+        notices.href(
+          c,
+          `/admin/distributors/${outcome.distributor.id}`,
+          `Distributor ${outcome.distributor.code} saved.`,
+        ),
         303,
       )
     })
@@ -224,7 +230,7 @@ export function createDistributorRoutes(deps: AppDeps) {
       if (outcome.kind === 'code-taken')
         return fail([`Another distributor of your brand already has the code ${form.input.code}.`])
       return c.redirect(
-        `/admin/distributors/${id}?notice=${encodeURIComponent(`Distributor ${outcome.distributor.code} saved.`)}`,
+        notices.href(c, `/admin/distributors/${id}`, `Distributor ${outcome.distributor.code} saved.`),
         303,
       )
     })
@@ -247,6 +253,6 @@ export function createDistributorRoutes(deps: AppDeps) {
         outcome.added.length + outcome.removed.length === 0
           ? 'Assignments unchanged.'
           : `Assignments saved (${outcome.added.length} added, ${outcome.removed.length} removed).`
-      return c.redirect(`/admin/distributors/${id}?notice=${encodeURIComponent(notice)}`, 303)
+      return c.redirect(notices.href(c, `/admin/distributors/${id}`, notice), 303)
     })
 }

@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono'
 import { RegionsPage, type RegionUploadValues } from '../../views/admin/channel-regions-page.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -13,6 +14,7 @@ import { shippedRegionOptions } from './region-catalogue.ts'
 
 /** The brand's own regions: list (scoped for channel managers) and an owner's GeoJSON upload. */
 export function createRegionRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   function render(
     c: Context<AppEnv>,
     extra: { values?: RegionUploadValues; errors?: string[]; notice?: string } = {},
@@ -37,7 +39,7 @@ export function createRegionRoutes(deps: AppDeps) {
         scoped={!scope.all}
         values={extra.values}
         errors={extra.errors}
-        notice={extra.notice ?? c.req.query('notice')}
+        notice={extra.notice ?? notices.read(c)}
       />,
       status,
     )
@@ -69,6 +71,6 @@ export function createRegionRoutes(deps: AppDeps) {
       const saved = saveBrandRegions(s.bdb, actorOf(s), outcome.regions, deps.clock.now())
       const list = saved.map((r) => `${brandRegionCode(r.id)} ${r.nameZh}`).join(', ')
       const notice = `${saved.length} region${saved.length === 1 ? '' : 's'} uploaded: ${list}. Choose ${saved.length === 1 ? 'it' : 'them'} on a distributor’s page.`
-      return c.redirect(`/admin/regions?notice=${encodeURIComponent(notice.slice(0, 1000))}`, 303)
+      return c.redirect(notices.href(c, '/admin/regions', notice), 303)
     })
 }

@@ -5,6 +5,7 @@ import {
   ShipmentPage,
   ShipmentsPage,
 } from '../../views/admin/shipments-pages.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -27,6 +28,7 @@ const UNKNOWN_SHOWN = 100
 
 /** Warehouse-out (出库): the shipments list, one shipment, and the form that ships codes. */
 export function createShipmentRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   function renderForm(
     c: Context<AppEnv>,
     values: ShipmentFormValues,
@@ -65,7 +67,7 @@ export function createShipmentRoutes(deps: AppDeps) {
           distributors={distributorChoices(s.bdb, scope)}
           distributorId={q.distributor}
           canShip={can(s.role, 'shipments.create')}
-          notice={c.req.query('notice')}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -79,7 +81,7 @@ export function createShipmentRoutes(deps: AppDeps) {
       const s = c.get('staff')
       const shipment = findShipment(s.bdb, scopeOf(deps, s), Number(c.req.param('id')))
       if (!shipment) return c.notFound()
-      return c.html(<ShipmentPage staff={staffView(s)} shipment={shipment} notice={c.req.query('notice')} />)
+      return c.html(<ShipmentPage staff={staffView(s)} shipment={shipment} notice={notices.read(c)} />)
     })
     .post('/shipments', requireRole('shipments.create'), async (c) => {
       const s = c.get('staff')
@@ -181,10 +183,7 @@ export function createShipmentRoutes(deps: AppDeps) {
               },
             )
           }
-          return c.redirect(
-            `/admin/shipments/${o.shipment.id}?notice=${encodeURIComponent(`${notice}.`)}`,
-            303,
-          )
+          return c.redirect(notices.href(c, `/admin/shipments/${o.shipment.id}`, `${notice}.`), 303)
         }
       }
     })

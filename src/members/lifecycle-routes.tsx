@@ -6,6 +6,7 @@ import {
   type ProgrammeSettingsValues,
   programmeSettingsValues,
 } from '../../views/admin/programme-pages.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { recordAudit } from '../staff/audit-store.ts'
 import { can } from '../staff/permissions.ts'
@@ -52,6 +53,7 @@ const JOB_TITLES: Record<ProgrammeJob, string> = {
  * change the settings (audited) and run the jobs now (audited, with the result).
  */
 export function createLifecycleRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   const pii = memberPii(deps.masterKey)
   const pause = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -110,7 +112,7 @@ export function createLifecycleRoutes(deps: AppDeps) {
         settings={settings}
         values={extra.values ?? programmeSettingsValues(settings)}
         errors={extra.errors}
-        notice={c.req.query('notice')}
+        notice={notices.read(c)}
         runs={recentRuns(c)}
         churn={churnList(c)}
       />,
@@ -140,7 +142,11 @@ export function createLifecycleRoutes(deps: AppDeps) {
       const s = c.get('staff')
       saveProgrammeSettings(s.bdb, { staffId: s.staffId, label: s.email }, parsed.data, deps.clock.now())
       return c.redirect(
-        `/admin/programme?notice=${encodeURIComponent('Programme settings saved. They apply from the next run of the jobs.')}`,
+        notices.href(
+          c,
+          '/admin/programme',
+          'Programme settings saved. They apply from the next run of the jobs.',
+        ),
         303,
       )
     })
@@ -173,7 +179,11 @@ export function createLifecycleRoutes(deps: AppDeps) {
           deps.logger.error({ err, brandId: s.brandId }, 'programme jobs from the console failed'),
         )
         return c.redirect(
-          `/admin/programme?notice=${encodeURIComponent('The jobs are still running. Reload this page in a minute: what they did appears under Recent runs.')}`,
+          notices.href(
+            c,
+            '/admin/programme',
+            'The jobs are still running. Reload this page in a minute: what they did appears under Recent runs.',
+          ),
           303,
         )
       }
@@ -186,9 +196,6 @@ export function createLifecycleRoutes(deps: AppDeps) {
       }
       const summaries = outcome.reports.map((r) => `${JOB_TITLES[r.job]}: ${r.summary}`)
       audit(summaries)
-      return c.redirect(
-        `/admin/programme?notice=${encodeURIComponent(`Ran now. ${summaries.join('. ')}.`)}`,
-        303,
-      )
+      return c.redirect(notices.href(c, '/admin/programme', `Ran now. ${summaries.join('. ')}.`), 303)
     })
 }

@@ -5,6 +5,7 @@ import {
   settingsValues,
   type TierValues,
 } from '../../views/admin/points-settings-page.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -31,6 +32,7 @@ const TIER_TAKEN: Record<'name-taken' | 'threshold-taken', string> = {
  * tier window and the tiers (each change audited); analysts read them.
  */
 export function createPointsAdminRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   const page = (
     c: Context<AppEnv>,
     extra: Partial<Parameters<typeof PointsSettingsPage>[0]> = {},
@@ -43,14 +45,14 @@ export function createPointsAdminRoutes(deps: AppDeps) {
         canEdit={can(s.role, 'points.configure')}
         settings={settingsValues(readPointSettings(s.bdb.db, s.brandId))}
         tiers={listTiers(s.bdb.db, s.brandId)}
-        notice={c.req.query('notice')}
+        notice={notices.read(c)}
         {...extra}
       />,
       status,
     )
   }
   const done = (c: Context<AppEnv>, notice: string) =>
-    c.redirect(`/admin/points?notice=${encodeURIComponent(notice)}`, 303)
+    c.redirect(notices.href(c, '/admin/points', notice), 303)
   const actor = (c: Context<AppEnv>) => ({ staffId: c.get('staff').staffId, label: c.get('staff').email })
   const tierAnswer = (
     c: Context<AppEnv>,

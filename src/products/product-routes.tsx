@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { ProductFormPage, type ProductFormValues, ProductsPage } from '../../views/admin/products-pages.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -9,6 +10,7 @@ import { ProductForm } from './product-input.ts'
 import { createProduct, findProduct, listProducts, updateProduct } from './product-store.ts'
 
 export function createProductRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   return new Hono<AppEnv>()
     .get('/products', requireRole('catalogue.read'), (c) => {
       const s = c.get('staff')
@@ -17,7 +19,7 @@ export function createProductRoutes(deps: AppDeps) {
           staff={staffView(s)}
           products={listProducts(s.bdb)}
           canEdit={can(s.role, 'catalogue.write')}
-          notice={c.req.query('notice')}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -49,10 +51,7 @@ export function createProductRoutes(deps: AppDeps) {
           422,
         )
       }
-      return c.redirect(
-        `/admin/products?notice=${encodeURIComponent(`Product ${outcome.product.sku} saved`)}`,
-        303,
-      )
+      return c.redirect(notices.href(c, '/admin/products', `Product ${outcome.product.sku} saved`), 303)
     })
     .get('/products/:id{[0-9]+}', requireRole('catalogue.write'), (c) => {
       const s = c.get('staff')
@@ -103,9 +102,6 @@ export function createProductRoutes(deps: AppDeps) {
           422,
         )
       }
-      return c.redirect(
-        `/admin/products?notice=${encodeURIComponent(`Product ${outcome.product.sku} saved`)}`,
-        303,
-      )
+      return c.redirect(notices.href(c, '/admin/products', `Product ${outcome.product.sku} saved`), 303)
     })
 }

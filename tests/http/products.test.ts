@@ -5,6 +5,7 @@ import {
   buildTestApp,
   insertBrand,
   insertProduct,
+  insertStaff,
   locationOf,
   signInAs,
   type TestApp,
@@ -30,7 +31,10 @@ describe('creating a product', () => {
       points: '25',
     })
     expect(res.status).toBe(303)
-    expect(locationOf(res)).toBe(`/admin/products?notice=${encodeURIComponent('Product TEA-1 saved')}`)
+    expect(locationOf(res)).toMatch(
+      new RegExp(`^/admin/products\\?notice=${encodeURIComponent('Product TEA-1 saved')}&ns=[\\w-]{22}$`),
+    )
+    expect(await (await owner.get(locationOf(res)!)).text()).toContain('Product TEA-1 saved')
     const [saved] = productsOf(t, brand.brandId)
     expect(saved).toMatchObject({ sku: 'TEA-1', gtin: '09506000134352', points: 25 })
     const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'product.create')).all()
@@ -148,5 +152,30 @@ describe('product names are shown as text, never as markup', () => {
     const html = await res.text()
     expect(html).not.toContain('hx-get="/x"')
     expect(html).toContain('&quot; hx-get=&quot;/x')
+  })
+})
+
+describe('the notice after a saved form', () => {
+  it('is shown only as this server signed it for the signed-in person', async () => {
+    const { t, brand, owner } = await ownerOfTea()
+    const res = await owner.post('/admin/products', { sku: 'TEA-2', name: 'Green tea', points: '5' })
+    const signed = locationOf(res)!
+    const banner = (html: string) => html.match(/class="notice[^"]*"[^>]*>([^<]*)</)?.[1]
+    expect(banner(await (await owner.get(signed)).text())).toContain('Product TEA-2 saved')
+
+    // A crafted link puts nothing in the trusted banner, signed or not.
+    const crafted = encodeURIComponent('Your session expired. Call IT on 400-000-0000.')
+    const sig = new URL(signed, 'http://x').searchParams.get('ns')!
+    for (const path of [`/admin/products?notice=${crafted}`, `/admin/products?notice=${crafted}&ns=${sig}`]) {
+      const html = await (await owner.get(path)).text()
+      expect(banner(html), path).toBeUndefined()
+      expect(html).not.toContain('Call IT')
+    }
+    // Another person of the brand opening the same link sees no banner either.
+    const colleague = await signInAs(
+      t,
+      (await insertStaff(t, brand.brandId, { role: 'operator', email: 'op@tea.test' })).id,
+    )
+    expect(banner(await (await colleague.get(signed)).text())).toBeUndefined()
   })
 })

@@ -163,7 +163,7 @@ describe('running the jobs now', () => {
 
     const res = await owner.post('/admin/programme/run', { job: 'all', confirm: 'yes' })
     expect(res.status).toBe(303)
-    const notice = decodeURIComponent(locationOf(res)!.split('notice=')[1]!)
+    const notice = new URL(locationOf(res)!, 'http://localhost').searchParams.get('notice')!
     expect(notice).toContain('1 member tagged: 1 new')
     expect(notice).toContain('1 birthday bonus of 100 points credited')
     expect(notice).toContain('0 members on the churn warning list')

@@ -286,6 +286,15 @@ describe('merging a duplicate member', () => {
 })
 
 describe('choosing the member to keep and confirming', () => {
+  it('is reached from the member to merge away, and its link says that member is emptied', async () => {
+    const { a, owner } = await setup()
+    const html = await (await owner.get(`/admin/members/${a.id}`)).text()
+    const link = html.match(new RegExp(`<a href="/admin/members/${a.id}/merge">([^<]*)</a>`))?.[1]
+    expect(link).toBe('Merge this member into another (this one is emptied)…')
+    const start = await (await owner.get(`/admin/members/${a.id}/merge`)).text()
+    expect(start).toContain(`Merge member #${a.id} into another member`)
+  })
+
   it('finds the other member by number, by phone in any format and by email, and previews both', async () => {
     const { a, b, owner } = await setup()
     for (const typed of [`#${b.id}`, 'li.hua@example.com', 'LI.HUA@Example.com']) {

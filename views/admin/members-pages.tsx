@@ -548,7 +548,7 @@ export function MemberPage(p: {
           </dl>
           {p.canMerge && isCurrent ? (
             <p>
-              <a href={`${base}/merge`}>Merge a duplicate into this member…</a>
+              <a href={`${base}/merge`}>Merge this member into another (this one is emptied)…</a>
             </p>
           ) : null}
         </section>

@@ -64,7 +64,11 @@ describe('a case page shows the evidence a manager needs', () => {
     expect(html).toContain('±25 m')
     // The signals with reasons, confidence and distance.
     expect(html.match(/<tr data-signal="/g)).toHaveLength(3)
-    expect(html).toContain('rule: outside sales regions')
+    // The reason in words; the figures behind it folded under it.
+    expect(html).toMatch(
+      /<p style="margin:0">Scanned in Shanghai, outside the sales regions of GD-001 \(Guangdong\)\.<\/p><details><summary class="muted">How it was computed<\/summary><ul[^>]*><li>rule: outside sales regions<\/li>/,
+    )
+    expect(html).not.toContain('<li>text: ')
     expect(html).toContain('90%')
     expect(html).toContain('1210 km')
     // The shipment that bound the codes: who, when, why.

@@ -230,7 +230,7 @@ describe('the CSV export', () => {
       '25',
       '0.90',
       '1210.0',
-      'rule=outside sales regions; allowed=CN-GD',
+      'text=Scanned in Shanghai, outside the sales regions of GD-001 (Guangdong).; rule=outside sales regions; allowed=CN-GD',
     ])
 
     const audit = f.t.db.select().from(auditLog).where(eq(auditLog.action, 'diversion.report.export')).all()

@@ -190,7 +190,11 @@ export function insertSignal(
       regionCode: c.regionCode,
       confidence: input.confidence ?? 0.9,
       distanceKm: input.distanceKm === undefined ? 1210 : input.distanceKm,
-      reasons: input.reasons ?? { rule: 'outside sales regions', allowed: 'CN-GD' },
+      reasons: input.reasons ?? {
+        text: 'Scanned in Shanghai, outside the sales regions of GD-001 (Guangdong).',
+        rule: 'outside sales regions',
+        allowed: 'CN-GD',
+      },
       at: input.scan.at,
     })
     .returning()

@@ -346,17 +346,27 @@ function placeOf(s: { placeEn: string | null; placeZh: string | null }): string 
   return s.placeEn ?? s.placeZh ?? '—'
 }
 
+/** The signal's reason in words, with the figures it was computed from folded away under it. */
 function ReasonList({ reasons }: { reasons: Record<string, unknown> }) {
-  const entries = Object.entries(reasons)
-  if (entries.length === 0) return <span class="muted">—</span>
+  const { text, ...figures } = reasons
+  const entries = Object.entries(figures)
+  if (typeof text !== 'string' && entries.length === 0) return <span class="muted">—</span>
   return (
-    <ul style="margin:0;padding-left:1rem" title={reasonsText(reasons)}>
-      {entries.map(([k, v]) => (
-        <li>
-          {k}: {typeof v === 'string' ? v : JSON.stringify(v)}
-        </li>
-      ))}
-    </ul>
+    <div title={reasonsText(reasons)}>
+      {typeof text === 'string' ? <p style="margin:0">{text}</p> : null}
+      {entries.length > 0 ? (
+        <details>
+          <summary class="muted">How it was computed</summary>
+          <ul style="margin:0;padding-left:1rem">
+            {entries.map(([k, v]) => (
+              <li>
+                {k}: {typeof v === 'string' ? v : JSON.stringify(v)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
   )
 }
 

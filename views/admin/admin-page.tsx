@@ -63,6 +63,9 @@ export function AdminPage(props: { staff: StaffView; title: string; current?: st
           <span class="muted" style="color:#aab8c8">
             {staff.email} · {ROLE_LABELS[staff.role]}
           </span>
+          <a href="/admin/account" aria-current={props.current === '/admin/account' ? 'page' : undefined}>
+            Account
+          </a>
           <form method="post" action="/admin/sign-out">
             <CsrfField token={staff.csrfToken} />
             <button class="secondary" type="submit">

@@ -24,6 +24,7 @@ import { brands } from '../src/staff/staff-schema.ts'
 import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './backup-command.ts'
 import { JOBS_HELP, jobsCommand } from './jobs-command.ts'
 import { createProgress, type ProgressOut } from './progress.ts'
+import { STAFF_HELP, staffCommand } from './staff-command.ts'
 
 export type CliIo = { stdout: ProgressOut; stderr: ProgressOut; env: Record<string, string | undefined> }
 
@@ -42,6 +43,7 @@ Commands:
   ship      activate and bind a batch, a range or a list of codes to a distributor
   brand     create or list brands (platform admin)
   key       rotate a brand's signing key (platform admin)
+  staff     disable, enable or reset the password of a staff member (platform admin)
   backup    copy the database to a file while the server runs
   restore   restore a checked backup into DATA_DIR
   jobs      run the member-programme jobs now (tags, birthday bonus, churn)
@@ -83,6 +85,7 @@ Makes a new signing key for the brand's new batches; codes already printed keep 
   backup: BACKUP_HELP,
   restore: RESTORE_HELP,
   jobs: JOBS_HELP,
+  staff: STAFF_HELP,
 }
 
 /**
@@ -124,6 +127,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await restoreCommand(rest, io)
       case 'jobs':
         return await jobsCommand(rest, io)
+      case 'staff':
+        return await staffCommand(rest, io)
       default:
         throw new UsageError(`unknown command "${command}"; try --help`)
     }

@@ -7,16 +7,25 @@ export const CROCKFORD_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
 const CROCKFORD_PATTERN = /^[0-9A-HJKMNP-TV-Z]*$/
 
+/** Hyphen-minus, whitespace, and the dashes NFKC leaves alone (U+2010–U+2015, minus sign U+2212). */
+const DASHES_AND_SPACES = /[-\s\u2010-\u2015\u2212]/g
+const NOT_ASCII = /[\u0080-\uffff]/
+
 /**
  * Turns what a person typed into canonical Crockford form: trims, upper-cases, drops dashes and
  * whitespace, and reads I and L as 1 and O as 0 (Crockford's decoding rules). U is left alone
- * so that it fails {@link isCrockford} instead of silently becoming something else.
+ * so that it fails {@link isCrockford} instead of silently becoming something else. Full-width
+ * letters, digits and dashes (what a Chinese input method types) read as their ASCII selves
+ * (NFKC), and so do the typographic dashes an autocorrecting keyboard puts in.
  *
  * @example
  * normalizeCodeInput(' ab1o-il2 ') // 'AB10112'
+ * normalizeCodeInput('ＡＢ１－２') // 'AB12'
  */
 export function normalizeCodeInput(s: string): string {
-  return s.trim().toUpperCase().replace(/[-\s]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0')
+  // NFKC only when there is something for it to do: printed links and most typing are ASCII.
+  const ascii = NOT_ASCII.test(s) ? s.normalize('NFKC') : s
+  return ascii.trim().toUpperCase().replace(DASHES_AND_SPACES, '').replace(/[IL]/g, '1').replace(/O/g, '0')
 }
 
 /**

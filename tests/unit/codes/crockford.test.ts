@@ -26,6 +26,28 @@ describe('the Crockford alphabet', () => {
     expect(normalizeCodeInput('iIlLoO')).toBe('111100')
   })
 
+  it('reads full-width characters and Unicode dashes the way their ASCII counterparts read', () => {
+    const dashes = ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\uFF0D']
+    const typed = fc.array(
+      fc.record({
+        ch: fc.constantFrom(...CROCKFORD_ALPHABET, ...'abcilo'),
+        wide: fc.boolean(),
+        dash: fc.option(fc.constantFrom(...dashes), { nil: '' }),
+      }),
+      { maxLength: 40 },
+    )
+    fc.assert(
+      fc.property(typed, (parts) => {
+        const ascii = parts.map((p) => p.ch).join('')
+        const wide = parts
+          .map((p) => (p.wide ? String.fromCharCode(p.ch.charCodeAt(0) + 0xfee0) : p.ch) + p.dash)
+          .join('')
+        expect(normalizeCodeInput(`\u3000${wide} `)).toBe(normalizeCodeInput(ascii))
+      }),
+    )
+    expect(normalizeCodeInput('ＡＢ１－２—３')).toBe('AB123')
+  })
+
   it('keeps U, so that a U is refused rather than guessed', () => {
     expect(normalizeCodeInput('u')).toBe('U')
     expect(isCrockford('U')).toBe(false)

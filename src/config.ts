@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { type SenderFromEnv, senderFromEnv } from './members/senders/sender-config.ts'
+import { parseTrustProxy, type TrustProxy } from './request-ip.ts'
 
 /**
  * Everything the process reads from its environment, parsed once. Only this file reads `process.env`.
@@ -22,6 +23,13 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     COOKIE_SECURE: z.enum(['0', '1']).optional(),
     LOCATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    TRUST_PROXY: z
+      .string()
+      .default('0')
+      .refine((v) => parseTrustProxy(v) !== undefined, {
+        message:
+          'must be 0, 1 (one reverse proxy in front) or a comma-separated list of proxy addresses/subnets',
+      }),
   })
   .loose()
 
@@ -37,6 +45,8 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   cookieSecure: boolean
   locationRetentionMs: number
+  /** Whose X-Forwarded-For / X-Real-IP names the client (src/request-ip.ts); 'none' = the socket's address. */
+  trustProxy: TrustProxy
   /** Builds the one-time-code sender; `undefined` means the development outbox (the default). */
   codeSender: ((log: (line: string) => void) => SenderFromEnv) | undefined
 }
@@ -68,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),
     locationRetentionMs: e.LOCATION_RETENTION_DAYS * 24 * 3_600_000,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY) ?? 'none',
     codeSender: mode === 'outbox' ? undefined : (log) => senderFromEnv(env, { record: () => {}, log }),
   }
 }

@@ -33,6 +33,9 @@ const zh = {
   locationThanks: (place: string | null) => (place ? `谢谢！已记录位置：${place}` : '谢谢！已记录位置。'),
   locationDeclined: '好的，不记录位置。不影响验证结果。',
   locationUnavailable: '无法获取位置，已跳过。不影响验证结果。',
+  locationInvalid: '收到的位置不完整或有误，未作记录。不影响验证结果。',
+  locationNotFound: '在这台手机上找不到这次扫码，未作记录。请重新扫描商品上的码。',
+  backToProduct: '返回商品页',
   verifyTitle: '手动验证',
   verifyHint: '输入标签上二维码下方的编码（可忽略短横线和大小写）。',
   verifyButton: '验证',
@@ -40,7 +43,7 @@ const zh = {
   verifyMalformed: '编码应为 31 位字母和数字（不含 I、L、O、U），请检查。',
   verifyBadCheck: '编码中有字符输错或相邻两位顺序颠倒，请仔细核对标签。',
   tooMany: '尝试次数过多',
-  tooManyHint: (s: number) => `请在 ${Math.ceil(s / 60)} 分钟后再试。`,
+  tooManyHint: (s: number) => (s < 60 ? `请在 ${s} 秒后再试。` : `请在 ${Math.ceil(s / 60)} 分钟后再试。`),
   switchLang: 'English',
   reasons: {
     misprint: '印刷错误',
@@ -90,6 +93,11 @@ const en: Catalogue = {
     place ? `Thank you! Location recorded: ${place}` : 'Thank you! Location recorded.',
   locationDeclined: 'OK, no location recorded. Your result is unchanged.',
   locationUnavailable: 'Your location was not available; skipped. Your result is unchanged.',
+  locationInvalid:
+    'The location received was incomplete or wrong, so nothing was recorded. Your result is unchanged.',
+  locationNotFound:
+    'This scan was not made on this phone, so nothing was recorded. Scan the code on the item again.',
+  backToProduct: 'Back to the product',
   verifyTitle: 'Check a code by hand',
   verifyHint: 'Type the code printed under the QR code (dashes and letter case do not matter).',
   verifyButton: 'Check',
@@ -97,7 +105,10 @@ const en: Catalogue = {
   verifyMalformed: 'A code has 31 letters and digits (no I, L, O or U). Please check it.',
   verifyBadCheck: 'One character is wrong or two neighbours are swapped. Please compare with the label.',
   tooMany: 'Too many attempts',
-  tooManyHint: (s) => `Please try again in ${Math.ceil(s / 60)} minutes.`,
+  tooManyHint: (s) => {
+    const [n, unit] = s < 60 ? [s, 'second'] : [Math.ceil(s / 60), 'minute']
+    return `Please try again in ${n} ${unit}${n === 1 ? '' : 's'}.`
+  },
   switchLang: '中文',
   reasons: {
     misprint: 'misprint',

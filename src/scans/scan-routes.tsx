@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { type Lang, MESSAGES, pickLang } from '../../views/scan/messages.ts'
 import {
   LocationResult,
+  type LocationResultKind,
   LocationResultPage,
   NotGenuinePage,
   scanPageModel,
@@ -22,7 +23,7 @@ import { parseToken } from '../codes/token.ts'
 import { memberCookieName, readMemberSession } from '../members/member-session.ts'
 import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
-import { clientIp } from '../request-ip.ts'
+import { createClientIp, type TrustProxy } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { DEVICE_COOKIE_NAME, deviceCsrfToken, isValidDeviceCsrf } from './device-token.ts'
 import { truncateIp } from './ip-prefix.ts'
@@ -47,6 +48,8 @@ export const ENUMERATION_ALERT_PER_MINUTE = 200
 const SCAN_JS = fs.readFileSync(new URL('../../views/static/scan.js', import.meta.url))
 
 export type ScanDeps = AppDeps & {
+  /** TRUST_PROXY (src/config.ts): whose X-Forwarded-For names the client; the socket's address when absent. */
+  config: { trustProxy?: TrustProxy }
   resolvePlace: PlaceResolver
   distanceKm: (a: { lat: number; lon: number }, b: { lat: number; lon: number }) => number
   /** For the diversion checks after a location post; the shipped regions when absent. */
@@ -60,18 +63,52 @@ const LocationForm = z.object({
   lon: z.string().optional(),
   accuracy: z.string().optional(),
   _csrf: z.string().optional(),
+  back: z.string().max(1000).optional(),
 })
 
+/** A number the page's script filled in: an empty field is missing, not 0 (coerce reads '' as 0). */
+const filledNumber = (min: number, max: number) =>
+  z.string().trim().min(1).transform(Number).pipe(z.number().min(min).max(max))
+
 const Coordinates = z.object({
-  lat: z.coerce.number().min(-90).max(90),
-  lon: z.coerce.number().min(-180).max(180),
-  accuracy: z.coerce.number().min(0).max(1_000_000),
+  lat: filledNumber(-90, 90),
+  lon: filledNumber(-180, 180),
+  accuracy: filledNumber(0, 1_000_000),
 })
+
+/**
+ * A scan page's own path and query, as the location form carries it back: one of the scan routes
+ * on this origin, in the characters our links are printed with, and nothing a browser would read
+ * as another host (`//`) or a step up (`/.`, `/%2e`).
+ */
+const SCAN_PAGE_HREF = /^\/(?:c|C|01)\/[A-Za-z0-9\-._~%/]+(?:\?[A-Za-z0-9\-._~%&=]*)?$/
+function scanPageHref(back: string | undefined): string | null {
+  if (!back || back.length > 300 || !SCAN_PAGE_HREF.test(back) || back.includes('//')) return null
+  return /\/(?:\.|%2e)/i.test(back) ? null : back
+}
+
+/** The request's own path and query as it came (still percent-encoded), without `lang`. */
+function ownHref(url: string): string {
+  const href = url.slice(url.indexOf('/', url.indexOf('//') + 2))
+  const q = href.indexOf('?')
+  if (q === -1 || !/[?&]lang(?:=|&|$)/.test(href)) return href
+  const rest = href
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== 'lang' && !p.startsWith('lang='))
+  return rest.length > 0 ? `${href.slice(0, q)}?${rest.join('&')}` : href.slice(0, q)
+}
+
+const withLang = (href: string, l: Lang) => `${href}${href.includes('?') ? '&' : '?'}lang=${l}`
+const otherLang = (l: Lang): Lang => (l === 'en' ? 'zh-CN' : 'en')
 
 /**
  * The consumer side of a scan: the landing page of `/c/{token}` (any case) and GS1 Digital Links,
  * the consented location post, and the manual check at /verify. Guessing is rate-limited per IP
- * and per device, and over the limit every answer is 429 (so the limit cannot be used as an oracle).
+ * and per device, and over the limit every answer to an invalid code is 429 (so the limit cannot
+ * be used as an oracle). A phone over its limit is refused everything; an IP over its limit only
+ * what fails: a correctly signed code cannot be guessed, so answering it tells a guesser nothing,
+ * and one guesser behind a shared address (a campus, a carrier's NAT) does not lock out the rest.
  */
 export function createScanRoutes(deps: ScanDeps) {
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
@@ -82,6 +119,7 @@ export function createScanRoutes(deps: ScanDeps) {
   })
   let alertWindow = { start: 0, count: 0, alerted: false }
   const recordScan = createScanRecorder(deps.db)
+  const clientIp = createClientIp(deps.config.trustProxy ?? 'none')
   const memberSessionKey = deriveKey(deps.masterKey, 'member session')
 
   const csrfFor = (deviceId: string) => deviceCsrfToken(csrfKey, deviceId)
@@ -122,7 +160,8 @@ export function createScanRoutes(deps: ScanDeps) {
     return pickLang(getCookie(c, LANG_COOKIE), c.req.header('accept-language'))
   }
 
-  const switchHref = (c: Context<AppEnv>, l: Lang) => `${c.req.path}?lang=${l === 'en' ? 'zh-CN' : 'en'}`
+  // The whole address but `lang`: a Digital Link's tag travels in its query (`t`).
+  const switchHref = (c: Context<AppEnv>, l: Lang) => withLang(ownHref(c.req.url), otherLang(l))
 
   function context(c: Context<AppEnv>, deviceId: string, memberId: number | null = null) {
     return {
@@ -142,15 +181,32 @@ export function createScanRoutes(deps: ScanDeps) {
     return claims?.memberId ?? null
   }
 
-  function limited(c: Context<AppEnv>, deviceId: string, l: Lang) {
-    const now = deps.clock.now()
-    const ip = byIp.peek(clientIp(c), now)
-    const dev = byDevice.peek(deviceId, now)
-    if (ip.allowed && dev.allowed) return undefined
-    noteForAlert(c, now)
-    const retry = Math.max(ip.retryAfterS, dev.retryAfterS)
-    c.header('Retry-After', String(retry))
-    return c.html(<TooManyPage lang={l} switchHref={switchHref(c, l)} retryAfterS={retry} />, 429)
+  /** 429 for a phone over its limit, whatever it asks; undefined when it may go on. */
+  function deviceLimited(c: Context<AppEnv>, deviceId: string, l: Lang) {
+    const dev = byDevice.peek(deviceId, deps.clock.now())
+    return dev.allowed ? undefined : tooMany(c, l, dev.retryAfterS)
+  }
+
+  /** 429 for a failed check from an IP over its limit; undefined when it may go on. */
+  function ipLimited(c: Context<AppEnv>, l: Lang) {
+    const ip = byIp.peek(clientIp(c), deps.clock.now())
+    return ip.allowed ? undefined : tooMany(c, l, ip.retryAfterS)
+  }
+
+  function tooMany(c: Context<AppEnv>, l: Lang, retryAfterS: number) {
+    noteForAlert(c, deps.clock.now())
+    c.header('Retry-After', String(retryAfterS))
+    return c.html(<TooManyPage lang={l} switchHref={switchHref(c, l)} retryAfterS={retryAfterS} />, 429)
+  }
+
+  /**
+   * A HEAD request (`curl -I`, link checkers, chat-app previews) hears whether the code is
+   * correctly signed, and nothing is recorded or counted: five previews of a buyer's link must not
+   * turn the buyer's own first scan into "suspected copy".
+   */
+  function headOnly(c: Context<AppEnv>, status: 200 | 404) {
+    c.header('Cache-Control', 'no-store')
+    return c.body(null, status, { 'Content-Type': 'text/html; charset=UTF-8' })
   }
 
   function countFailure(c: Context<AppEnv>, deviceId: string) {
@@ -179,34 +235,41 @@ export function createScanRoutes(deps: ScanDeps) {
     return c.html(<NotGenuinePage lang={l} switchHref={switchHref(c, l)} />, 404)
   }
 
-  async function scan(c: Context<AppEnv>, token: string, expectGtin?: string) {
+  /** `link`: what a Digital Link says besides the token (its GTIN-14, and its lot when it has one). */
+  async function scan(c: Context<AppEnv>, token: string, link?: { gtin: string; lot: string | null }) {
     const deviceId = device(c)
     const l = lang(c)
-    const blocked = limited(c, deviceId, l)
+    const blocked = deviceLimited(c, deviceId, l)
     if (blocked) return blocked
     let verdict = deps.keyring.verify(token)
     // A key made by the CLI since start (a new brand, a rotation): look once, then judge again.
     if (verdict.kind === 'unknown-key' && deps.refreshKeys?.()) verdict = deps.keyring.verify(token)
-    if (verdict.kind !== 'valid') return notGenuine(c, token, deviceId, l)
+    if (verdict.kind !== 'valid') {
+      return (
+        ipLimited(c, l) ?? (c.req.method === 'HEAD' ? headOnly(c, 404) : notGenuine(c, token, deviceId, l))
+      )
+    }
+    if (c.req.method === 'HEAD') return headOnly(c, 200)
     const memberId = await signedInMember(c, verdict.brandId)
     const outcome = await recordScan(
-      { brandId: verdict.brandId, serial: verdict.serial },
+      { brandId: verdict.brandId, serial: verdict.serial, gtin: link?.gtin, lot: link?.lot },
       context(c, deviceId, memberId),
     )
-    if (outcome.kind === 'unknown' || (expectGtin && outcome.code.productGtin !== expectGtin)) {
-      return notGenuine(c, token, deviceId, l)
-    }
+    if (outcome.kind !== 'scanned') return notGenuine(c, token, deviceId, l)
+    const back = ownHref(c.req.url)
     c.header('Cache-Control', 'no-store')
     return c.html(
       renderScanPage(
         scanPageModel({
           lang: l,
-          switchHref: switchHref(c, l),
+          switchHref: withLang(back, otherLang(l)),
           code: outcome.code,
           verdict: outcome.verdict,
           scanId: outcome.scanId,
           csrf: csrfFor(deviceId),
           claimKey: newIdempotencyKey(),
+          memberId,
+          back,
         }),
       ),
     )
@@ -222,9 +285,13 @@ export function createScanRoutes(deps: ScanDeps) {
     if (parts.kind !== 'ok') {
       const deviceId = device(c)
       const l = lang(c)
-      return limited(c, deviceId, l) ?? notGenuine(c, c.req.path, deviceId, l)
+      return (
+        deviceLimited(c, deviceId, l) ??
+        ipLimited(c, l) ??
+        (c.req.method === 'HEAD' ? headOnly(c, 404) : notGenuine(c, c.req.path, deviceId, l))
+      )
     }
-    return scan(c, parts.token, parts.gtin14)
+    return scan(c, parts.token, { gtin: parts.gtin14, lot: parts.lot })
   }
 
   return new Hono<AppEnv>()
@@ -249,43 +316,49 @@ export function createScanRoutes(deps: ScanDeps) {
       }
       const scanId = Number(c.req.param('id'))
       const f = parsed.data
-      let kind: 'located' | 'declined' | 'unavailable' = 'unavailable'
-      let place: string | null = null
-      if (f.decision === 'decline') {
-        kind = recordDeclined(deps.db, scanId, deviceId) ? 'declined' : 'unavailable'
-        if (kind === 'declined') checkForDiversion(scanId)
-      } else if (f.geo === 'ok') {
-        const coords = Coordinates.safeParse(f)
-        if (!coords.success) return c.text('Invalid coordinates.', 422)
-        const outcome = recordLocation(
-          deps.db,
-          scanId,
-          deviceId,
-          { lat: coords.data.lat, lon: coords.data.lon, accuracyM: coords.data.accuracy, source: 'gps' },
-          deps.resolvePlace,
-          deps.distanceKm,
-          deps.clock.now(),
+      // htmx swaps the fragment into the page; a post without JavaScript gets a page of its own
+      // that leads back to the scan page the form came from (checked: it is sent by the client).
+      const answer = (
+        kind: LocationResultKind,
+        place: string | null = null,
+        status: 200 | 404 | 422 = 200,
+      ) => {
+        c.header('Vary', 'HX-Request')
+        if (c.req.header('hx-request'))
+          return c.html(<LocationResult lang={l} kind={kind} place={place} />, status)
+        const back = scanPageHref(f.back)
+        return c.html(
+          <LocationResultPage
+            lang={l}
+            kind={kind}
+            place={place}
+            back={back}
+            switchHref={withLang(back ?? '/verify', otherLang(l))}
+          />,
+          status,
         )
-        if (outcome.kind === 'not-found') return c.text('No such scan on this device.', 404)
-        checkForDiversion(scanId)
-        kind = 'located'
-        place =
-          outcome.kind === 'located' && outcome.place
-            ? l === 'en'
-              ? outcome.place.en
-              : outcome.place.zh
-            : null
       }
-      c.header('Vary', 'HX-Request')
-      if (c.req.header('hx-request')) return c.html(<LocationResult lang={l} kind={kind} place={place} />)
-      return c.html(
-        <LocationResultPage
-          lang={l}
-          kind={kind}
-          place={place}
-          switchHref={`/verify?lang=${l === 'en' ? 'zh-CN' : 'en'}`}
-        />,
+      if (f.decision === 'decline') {
+        if (!recordDeclined(deps.db, scanId, deviceId)) return answer('unavailable')
+        checkForDiversion(scanId)
+        return answer('declined')
+      }
+      if (f.geo !== 'ok') return answer('unavailable')
+      const coords = Coordinates.safeParse(f)
+      if (!coords.success) return answer('invalid', null, 422)
+      const outcome = recordLocation(
+        deps.db,
+        scanId,
+        deviceId,
+        { lat: coords.data.lat, lon: coords.data.lon, accuracyM: coords.data.accuracy, source: 'gps' },
+        deps.resolvePlace,
+        deps.distanceKm,
+        deps.clock.now(),
       )
+      if (outcome.kind === 'not-found') return answer('not-found', null, 404)
+      checkForDiversion(scanId)
+      const place = outcome.kind === 'located' && outcome.place ? outcome.place : null
+      return answer('located', place && (l === 'en' ? place.en : place.zh))
     })
     .get('/verify', (c) => {
       const l = lang(c)
@@ -295,13 +368,16 @@ export function createScanRoutes(deps: ScanDeps) {
     .post('/verify', async (c) => {
       const deviceId = device(c)
       const l = lang(c)
-      const blocked = limited(c, deviceId, l)
+      const blocked = deviceLimited(c, deviceId, l)
       if (blocked) return blocked
       const body = await c.req.parseBody()
       const value = typeof body.code === 'string' ? body.code.slice(0, 100) : ''
       const parsed = parseToken(value)
       const t = MESSAGES[l]
       if (parsed.kind !== 'ok') {
+        // A well-formed code goes on to its page, where the IP's limit judges its signature.
+        const ipBlocked = ipLimited(c, l)
+        if (ipBlocked) return ipBlocked
         countFailure(c, deviceId)
         const error = parsed.kind === 'bad-check' ? t.verifyBadCheck : t.verifyMalformed
         return c.html(<VerifyPage lang={l} switchHref={switchHref(c, l)} value={value} error={error} />, 422)

@@ -30,35 +30,41 @@ export type ScannedCode = {
   seq: number
   /** The code's state when it was scanned: the page offers a claim only for `activated`. */
   state: CodeState
+  /** The member who claimed the code's points (a claimed code only): "already yours" to them. */
+  claimantId: number | null
 }
+
+/** A scanned code; a GS1 Digital Link also names the product's GTIN-14 and maybe the lot. */
+export type ScannedKey = { brandId: number; serial: string; gtin?: string; lot?: string | null }
 
 export type ScanOutcome =
   | { kind: 'scanned'; scanId: number; code: ScannedCode; verdict: Verdict }
   | { kind: 'unknown' }
+  | { kind: 'mismatch' }
 
 const USER_AGENT_MAX = 300
 
 /**
  * Records the scan of a correctly signed code and judges it, in one transaction: the code row with
  * its product and brand, the earlier scans that decide the verdict, and the new scan row.
- * A signed serial that is not in the database (a leaked key, or another deployment) is `unknown`.
+ * A signed serial that is not in the database (a leaked key, or another deployment) is `unknown`;
+ * a Digital Link whose GTIN or lot is not the code's is a `mismatch`, and records nothing (the
+ * caller records it as not genuine), so a wrong link never counts as a scan of the real code.
  *
  * @example
  * const outcome = recordScan(db, { brandId, serial }, { deviceId, ipPrefix, userAgent, memberId: null, now })
  */
-export function recordScan(db: Db, code: { brandId: number; serial: string }, ctx: ScanContext): ScanOutcome {
+export function recordScan(db: Db, code: ScannedKey, ctx: ScanContext): ScanOutcome {
   return statementsFor(db).record(code, ctx)
 }
 
-function judgeAndInsert(
-  q: ScanStatements,
-  code: { brandId: number; serial: string },
-  ctx: ScanContext,
-): ScanOutcome {
+function judgeAndInsert(q: ScanStatements, code: ScannedKey, ctx: ScanContext): ScanOutcome {
   const row = q.code.get(code.serial, code.brandId) as
     | (ScannedCode & { voidReason: VoidReason | null })
     | undefined
   if (!row) return { kind: 'unknown' }
+  if (code.gtin !== undefined && row.productGtin !== code.gtin) return { kind: 'mismatch' }
+  if (code.lot != null && row.lot !== code.lot) return { kind: 'mismatch' }
   const history = q.history.get({
     code: row.codeId,
     device: ctx.deviceId,
@@ -96,10 +102,7 @@ function judgeAndInsert(
 }
 
 /** Records one scan; resolves once its row is committed. */
-export type ScanRecorder = (
-  code: { brandId: number; serial: string },
-  ctx: ScanContext,
-) => Promise<ScanOutcome>
+export type ScanRecorder = (code: ScannedKey, ctx: ScanContext) => Promise<ScanOutcome>
 
 /**
  * The scan page's recorder: scans arriving together share one commit (createGroupCommit in
@@ -117,10 +120,8 @@ export function createScanRecorder(db: Db): ScanRecorder {
   // Inside the group's transaction a scan needs no savepoint of its own: its only write is one
   // INSERT, which SQLite applies whole or not at all, so a scan that throws leaves nothing behind.
   // Outside one (the group's one-by-one retry after a failed commit) it takes its own transaction.
-  const record = createGroupCommit(
-    db,
-    (p: { code: { brandId: number; serial: string }; ctx: ScanContext }) =>
-      db.$client.inTransaction ? judgeAndInsert(q, p.code, p.ctx) : q.record(p.code, p.ctx),
+  const record = createGroupCommit(db, (p: { code: ScannedKey; ctx: ScanContext }) =>
+    db.$client.inTransaction ? judgeAndInsert(q, p.code, p.ctx) : q.record(p.code, p.ctx),
   )
   return (code, ctx) => record({ code, ctx })
 }
@@ -142,7 +143,7 @@ type ScanStatements = {
   history: Statement
   insert: Statement
   /** judgeAndInsert in a transaction (a savepoint inside another), wrapped once: wrapping costs. */
-  record: (code: { brandId: number; serial: string }, ctx: ScanContext) => ScanOutcome
+  record: (code: ScannedKey, ctx: ScanContext) => ScanOutcome
 }
 
 /**
@@ -175,7 +176,9 @@ function statementsFor(db: Db): ScanStatements {
         SELECT c.id AS codeId, c.state, c.void_reason AS voidReason, c.seq, c.brand_id AS brandId,
                br.name AS brandName, br.slug AS brandSlug, p.name AS productName, p.image_url AS productImageUrl,
                p.points AS productPoints, p.gtin AS productGtin, b.lot, b.produced_on AS producedOn,
-               b.expires_on AS expiresOn
+               b.expires_on AS expiresOn,
+               CASE WHEN c.state = 'claimed'
+                    THEN (SELECT member_id FROM claims WHERE code_id = c.id) END AS claimantId
         FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
              JOIN brands br ON br.id = c.brand_id
         WHERE c.serial = ? AND c.brand_id = ?`),
@@ -184,8 +187,7 @@ function statementsFor(db: Db): ScanStatements {
         INSERT INTO scans (brand_id, code_id, device_id, ip_prefix, user_agent, member_id, verdict, counted, at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       record: db.$client.transaction(
-        (code: { brandId: number; serial: string }, ctx: ScanContext): ScanOutcome =>
-          judgeAndInsert(statements, code, ctx),
+        (code: ScannedKey, ctx: ScanContext): ScanOutcome => judgeAndInsert(statements, code, ctx),
       ),
     }
     const statements: ScanStatements = q
@@ -287,12 +289,16 @@ export function recordLocation(
   })
 }
 
-/** Records that the consumer declined to share a location for this scan. */
+/**
+ * Records that the consumer declined to share a location for this scan. A decline after sharing
+ * withdraws the consent (PIPL lets a person withdraw it at any time): the precise coordinates go
+ * in the same statement; the coarse region stays, as it is not a person's position.
+ */
 export function recordDeclined(db: Db, scanId: number, deviceId: string): boolean {
   return (
     db
       .update(scans)
-      .set({ consent: 'declined' })
+      .set({ consent: 'declined', lat: null, lon: null, accuracyM: null })
       .where(and(eq(scans.id, scanId), eq(scans.deviceId, deviceId)))
       .run().changes === 1
   )

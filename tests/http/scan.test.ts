@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import { eq } from 'drizzle-orm'
+import { eq, isNotNull } from 'drizzle-orm'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
@@ -10,14 +10,21 @@ import { activateCodes, voidRange } from '../../src/batches/code-actions-store.t
 import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { buildDigitalLink } from '../../src/codes/gs1.ts'
 import { Keyring } from '../../src/codes/keyring.ts'
-import { assembleToken } from '../../src/codes/token.ts'
+import { assembleToken, formatHuman } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
+import type { TrustProxy } from '../../src/request-ip.ts'
 import { greatCircleKm } from '../../src/scans/places.ts'
-import { FAILED_CHECKS_WINDOW_MS, MAX_FAILED_CHECKS_PER_DEVICE } from '../../src/scans/scan-routes.tsx'
+import {
+  FAILED_CHECKS_WINDOW_MS,
+  MAX_FAILED_CHECKS_PER_DEVICE,
+  MAX_FAILED_CHECKS_PER_IP,
+} from '../../src/scans/scan-routes.tsx'
 import { scans } from '../../src/scans/scan-schema.ts'
 import { erasePreciseLocations } from '../../src/scans/scan-store.ts'
 import { MAX_DEVICES_PER_CODE, REPEAT_WINDOW_MS } from '../../src/scans/verdict.ts'
 import { createBrand } from '../../src/staff/brand-setup.ts'
+import { insertMember } from '../support/member-session.ts'
+import { scanPhone } from '../support/scan-phone.ts'
 import {
   buildTestApp,
   cookieFrom,
@@ -40,7 +47,7 @@ const testPlaces: Places = {
   distanceKm: greatCircleKm,
 }
 
-async function setup(opts: { activate?: boolean; gtin?: string } = {}) {
+async function setup(opts: { activate?: boolean; gtin?: string; trustProxy?: TrustProxy } = {}) {
   const t = buildTestApp()
   const logs: string[] = []
   const logger = pino(
@@ -52,7 +59,8 @@ async function setup(opts: { activate?: boolean; gtin?: string } = {}) {
       },
     }),
   )
-  const app = createApp({ ...t.deps, places: testPlaces, logger })
+  const config = { ...t.deps.config, trustProxy: opts.trustProxy ?? 'none' }
+  const app = createApp({ ...t.deps, config, places: testPlaces, logger })
   const brand = await insertBrand(t, { slug: 'tea' })
   const product = insertProduct(t, brand.brandId, { sku: 'TEA-1', name: 'Oolong 500 ml', gtin: opts.gtin })
   const batch = insertBatch(t, brand.brandId, product.id, {
@@ -83,16 +91,16 @@ async function scanAs(
   device?: string,
   lang = 'en',
   ip?: string,
+  extra: { method?: string; headers?: Record<string, string> } = {},
 ) {
-  const headers: Record<string, string> = { 'accept-language': lang }
+  const headers: Record<string, string> = { 'accept-language': lang, ...extra.headers }
   if (device) headers.cookie = `oc_dev=${device}`
   // The node adapter's connection info, as @hono/node-server passes it in production.
   const env = ip
     ? { incoming: { socket: { remoteAddress: ip, remoteFamily: 'IPv4', remotePort: 1 } } }
     : undefined
-  const res = env
-    ? await app.request(`http://localhost${path}`, { headers }, env)
-    : await request(app, path, { headers })
+  const init = { method: extra.method ?? 'GET', headers }
+  const res = env ? await app.request(`http://localhost${path}`, init, env) : await request(app, path, init)
   const html = await res.text()
   return {
     res,
@@ -104,6 +112,22 @@ async function scanAs(
 
 function csrfOf(html: string) {
   return /name="_csrf" value="([^"]+)"/.exec(html)![1]!
+}
+
+/** Where a page's language link goes. */
+function switchHrefOf(html: string) {
+  return /<p style="text-align:right"><a href="([^"]+)"/.exec(html)![1]!.replaceAll('&amp;', '&')
+}
+
+/** A device cookie of its own for each of many guessers. */
+const deviceNo = (i: number) => `device${String(i).padStart(15, '0')}`
+
+const GTIN = '09506000134352'
+const OTHER_GTIN = '09506000134376'
+
+function digitalLinkOf(token: string) {
+  const link = new URL(buildDigitalLink({ baseUrl: 'http://localhost', gtin: GTIN, lot: 'L7', token }))
+  return `${link.pathname}${link.search}`
 }
 
 async function postLocation(
@@ -204,6 +228,46 @@ describe('scanning a printed code', () => {
     expect((await scanAs(app, otherGtin)).res.status).toBe(404)
   })
 
+  it('switches the language of a GS1 Digital Link page without losing the tag in its query', async () => {
+    const { app, tokens } = await setup({ gtin: GTIN })
+    const link = digitalLinkOf(tokens[0]!)
+    const page = await scanAs(app, `${link}&lang=en`)
+    expect(page.res.status).toBe(200)
+    expect(switchHrefOf(page.html)).toBe(`${link}&lang=zh-CN`)
+    const switched = await scanAs(app, switchHrefOf(page.html), page.device)
+    expect(switched.res.status).toBe(200)
+    expect(switched.html).toContain('正品')
+    expect(switchHrefOf(switched.html)).toBe(`${link}&lang=en`)
+  })
+
+  it('records a GS1 link under another GTIN or lot only as not genuine, never as a scan of the real code', async () => {
+    const { t, app, tokens } = await setup({ gtin: GTIN })
+    const link = digitalLinkOf(tokens[0]!)
+    for (const wrong of [link.replace(GTIN, OTHER_GTIN), link.replace('/10/L7/', '/10/WRONG/')]) {
+      const scan = await scanAs(app, wrong)
+      expect(scan.res.status).toBe(404)
+      expect(scan.html).toContain('Not a genuine code')
+    }
+    expect(t.db.select().from(scans).where(isNotNull(scans.codeId)).all()).toHaveLength(0)
+    expect(t.db.select().from(scans).where(eq(scans.verdict, 'not-genuine')).all()).toHaveLength(2)
+    const withoutLot = await scanAs(app, link.replace('/10/L7', ''))
+    expect(withoutLot.res.status).toBe(200)
+    expect(withoutLot.html).toContain('Genuine · first check')
+  })
+
+  it('tells the member who claimed a code, scanning it again signed in, that the points are theirs', async () => {
+    const { t, app, brand, tokens } = await setup()
+    const phone = scanPhone({ app, masterKey: t.masterKey, clock: t.clock })
+    await phone.signInAs(brand.brandId, insertMember(t, brand.brandId).id)
+    await phone.scan(tokens[0]!)
+    expect((await phone.claim()).res.status).toBe(200)
+    const again = await phone.scan(tokens[0]!)
+    expect(again.html).toContain('You have already claimed the points of this item.')
+    expect(again.html).not.toContain('have already been claimed')
+    const stranger = await scanAs(app, pathOf(tokens[0]!))
+    expect(stranger.html).toContain('The points of this code have already been claimed.')
+  })
+
   it('suspects a copied label when too many different phones scan one code', async () => {
     const { app, tokens } = await setup()
     let last = ''
@@ -258,6 +322,93 @@ describe('location consent', () => {
     expect(t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()!.consent).toBe('declined')
   })
 
+  it('withdraws the precise coordinates when the consumer declines after sharing, keeping the coarse region', async () => {
+    const { t, app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    await postLocation(app, scan, GUANGZHOU)
+    const res = await postForm(
+      app,
+      `/scans/${scan.scanId}/location?lang=en`,
+      { _csrf: csrfOf(scan.html), decision: 'decline' },
+      { cookie: `oc_dev=${scan.device}`, 'hx-request': 'true' },
+    )
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('no location recorded')
+    expect(t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()).toMatchObject({
+      lat: null,
+      lon: null,
+      accuracyM: null,
+      regionCode: 'CN-GD',
+      placeEn: 'Guangzhou, Guangdong',
+      consent: 'declined',
+    })
+  })
+
+  it('refuses empty coordinates with a message in the page language instead of storing 0, 0', async () => {
+    const { t, app, tokens } = await setup()
+    const scan = await scanAs(app, pathOf(tokens[0]!))
+    const post = (lang: string, fix: Record<string, string>) =>
+      postForm(
+        app,
+        `/scans/${scan.scanId}/location?lang=${lang}`,
+        { _csrf: csrfOf(scan.html), geo: 'ok', ...fix },
+        { cookie: `oc_dev=${scan.device}`, 'hx-request': 'true' },
+      )
+    const en = await post('en', { lat: '', lon: '', accuracy: '' })
+    expect(en.status).toBe(422)
+    expect(await en.text()).toContain('nothing was recorded')
+    const zh = await post('zh-CN', { lat: ' ', lon: '113.26', accuracy: '20' })
+    expect(zh.status).toBe(422)
+    expect(await zh.text()).toContain('未作记录')
+    expect((await post('en', { lat: '23.13', lon: '113.26' })).status).toBe(422)
+    expect(t.db.select().from(scans).where(eq(scans.id, scan.scanId)).get()).toMatchObject({
+      lat: null,
+      lon: null,
+      accuracyM: null,
+      consent: null,
+    })
+  })
+
+  it('without JavaScript, answers the location step with the way back to the scan page, recording no second scan', async () => {
+    const { t, app, tokens } = await setup({ gtin: GTIN })
+    const link = digitalLinkOf(tokens[0]!)
+    const scan = await scanAs(app, `${link}&lang=en`)
+    const back = /name="back" value="([^"]+)"/.exec(scan.html)![1]!.replaceAll('&amp;', '&')
+    expect(back).toBe(link)
+    const decline = (form: Record<string, string>) =>
+      postForm(
+        app,
+        `/scans/${scan.scanId}/location?lang=en`,
+        { _csrf: csrfOf(scan.html), decision: 'decline', ...form },
+        { cookie: `oc_dev=${scan.device}` },
+      )
+    const res = await decline({ back })
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('no location recorded')
+    expect(/<a href="([^"]+)" data-back="1">/.exec(html)![1]!.replaceAll('&amp;', '&')).toBe(
+      `${link}&lang=en`,
+    )
+    expect(html).toContain('Back to the product')
+    expect(switchHrefOf(html)).toBe(`${link}&lang=zh-CN`)
+    expect(t.db.select().from(scans).all()).toHaveLength(1)
+    for (const bad of [
+      '//evil.example/c/X',
+      'https://evil.example/c/X',
+      '/\\evil.example/c/X',
+      '/admin',
+      '/c/../admin',
+      '/c/%2E%2E/admin',
+      '/c//evil.example',
+      '/c/X" onmouseover="alert(1)',
+    ]) {
+      const refused = await (await decline({ back: bad })).text()
+      expect(refused, bad).not.toContain('data-back')
+      expect(refused, bad).not.toContain('evil.example')
+      expect(switchHrefOf(refused), bad).toBe('/verify?lang=zh-CN')
+    }
+  })
+
   it('refuses a location post from another phone or without the page token', async () => {
     const { app, tokens } = await setup()
     const scan = await scanAs(app, pathOf(tokens[0]!))
@@ -269,6 +420,7 @@ describe('location consent', () => {
       { cookie: `oc_dev=${stranger.device}` },
     )
     expect(fromStranger.status).toBe(404)
+    expect(await fromStranger.text()).toContain('找不到这次扫码')
     const noToken = await postForm(
       app,
       `/scans/${scan.scanId}/location`,
@@ -316,6 +468,68 @@ describe('guessing codes', () => {
     expect((await scanAs(app, pathOf(tokens[0]!), device)).res.status).toBe(200)
   })
 
+  it('lets a genuine code through from an IP that others filled with bad guesses, and still refuses the guesses', async () => {
+    const { app, tokens } = await setup()
+    const ip = '203.0.113.9'
+    for (let i = 0; i < MAX_FAILED_CHECKS_PER_IP; i++)
+      expect((await scanAs(app, `/c/FORGED${i}`, deviceNo(i), 'en', ip)).res.status).toBe(404)
+    const genuine = await scanAs(app, pathOf(tokens[0]!), undefined, 'en', ip)
+    expect(genuine.res.status).toBe(200)
+    expect(genuine.html).toContain('Genuine · first check')
+    const guess = await scanAs(app, '/c/FORGEDAGAIN', undefined, 'en', ip)
+    expect(guess.res.status).toBe(429)
+    expect(guess.html).toContain('Too many attempts')
+    const forgedTag = assembleToken(tokens[1]!.slice(0, 2), tokens[1]!.slice(2, 18), 'ABCDEFGHJKMN')
+    expect((await scanAs(app, `/c/${forgedTag}`, undefined, 'en', ip)).res.status).toBe(429)
+    expect((await scanAs(app, '/c/FORGEDELSEWHERE', undefined, 'en', '198.51.100.7')).res.status).toBe(404)
+  })
+
+  it('behind a trusted proxy tells clients apart by X-Forwarded-For, and by the socket alone without the setting', async () => {
+    for (const [trustProxy, apart] of [
+      ['one-hop', true],
+      ['none', false],
+    ] as const) {
+      const { t, app, tokens } = await setup({ trustProxy })
+      const via = (client: string) => ({ headers: { 'x-forwarded-for': `198.51.100.1, ${client}` } })
+      for (let i = 0; i < MAX_FAILED_CHECKS_PER_IP; i++)
+        await scanAs(app, `/c/FORGED${i}`, deviceNo(i), 'en', '127.0.0.1', via('203.0.113.9'))
+      const same = await scanAs(app, '/c/FORGEDAGAIN', undefined, 'en', '127.0.0.1', via('203.0.113.9'))
+      expect(same.res.status).toBe(429)
+      const other = await scanAs(app, '/c/FORGEDAGAIN', undefined, 'en', '127.0.0.1', via('203.0.113.10'))
+      expect(other.res.status, trustProxy).toBe(apart ? 404 : 429)
+      const genuine = await scanAs(app, pathOf(tokens[0]!), undefined, 'en', '127.0.0.1', via('203.0.113.10'))
+      const row = t.db.select().from(scans).where(eq(scans.id, genuine.scanId)).get()!
+      expect(row.ipPrefix).toBe(apart ? '203.0.113.0/24' : '127.0.0.0/24')
+    }
+  })
+
+  it('answers HEAD with the signature check alone: no scan recorded, no failure counted', async () => {
+    const { t, app, tokens } = await setup()
+    const head = { method: 'HEAD' }
+    for (let i = 0; i < 5; i++) {
+      const preview = await scanAs(app, pathOf(tokens[0]!), deviceNo(i), 'en', undefined, head)
+      expect(preview.res.status).toBe(200)
+    }
+    const device = deviceNo(99)
+    for (let i = 0; i <= MAX_FAILED_CHECKS_PER_DEVICE; i++)
+      expect((await scanAs(app, `/c/NOTACODE${i}`, device, 'en', undefined, head)).res.status).toBe(404)
+    expect(t.db.select().from(scans).all()).toHaveLength(0)
+    const buyer = await scanAs(app, pathOf(tokens[0]!), device)
+    expect(buyer.res.status).toBe(200)
+    expect(buyer.html).toContain('Genuine · first check')
+    expect((await scanAs(app, '/c/NOTACODE', device)).res.status).toBe(404)
+  })
+
+  it('says how many seconds to wait when the wait is under a minute', async () => {
+    const { t, app, tokens } = await setup()
+    const device = deviceNo(1)
+    for (let i = 0; i < MAX_FAILED_CHECKS_PER_DEVICE; i++) await scanAs(app, `/c/NOTACODE${i}`, device)
+    t.clock.advance(FAILED_CHECKS_WINDOW_MS - 30_000)
+    const blocked = await scanAs(app, pathOf(tokens[0]!), device)
+    expect(blocked.res.headers.get('retry-after')).toBe('30')
+    expect(blocked.html).toContain('Please try again in 30 seconds.')
+  })
+
   it('logs an enumeration alert when invalid scans spike', async () => {
     const { app, logs } = await setup()
     for (let i = 0; i < 205; i++)
@@ -339,6 +553,18 @@ describe('checking a code by hand at /verify', () => {
     const { app, tokens } = await setup()
     const typed = tokens[0]!.toLowerCase().replace(/(.{4})/g, '$1-')
     const res = await postForm(app, '/verify', { code: typed })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`/c/${tokens[0]}`)
+  })
+
+  it('reads a code typed in full-width characters with Chinese dashes, as an input method types it', async () => {
+    const { app, tokens } = await setup()
+    const wide = [...formatHuman(tokens[0]!)]
+      .map((ch, i) =>
+        ch === '-' ? ['－', '—', '−', '‐'][i % 4] : String.fromCharCode(ch.charCodeAt(0) + 0xfee0),
+      )
+      .join('')
+    const res = await postForm(app, '/verify', { code: `　${wide}　` })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe(`/c/${tokens[0]}`)
   })

@@ -47,6 +47,7 @@ const SLOTS = [
   'scanId',
   'csrf',
   'claimKey',
+  'back',
 ] as const
 
 const TOKEN_SAFE = /^[A-Za-z0-9_-]+$/
@@ -97,6 +98,7 @@ function makeTemplate(m: ScanPageModel): Template {
     scanId: at('scanId'),
     csrf: at('csrf'),
     claimKey: at('claimKey'),
+    back: at('back'),
   }
   const pieces = String(ScanPageView(marked)).split(MARKER)
   const parts: string[] = []

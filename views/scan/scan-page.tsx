@@ -77,6 +77,10 @@ export type ScanPageProps = {
   csrf: string
   /** Idempotency key of this page's claim button (a double tap or retry awards once). */
   claimKey: string
+  /** The member signed in to the code's brand on this phone, if any. */
+  memberId: number | null
+  /** This page's own path and query (without `lang`): where the location step leads back to. */
+  back: string
 }
 
 /**
@@ -95,20 +99,22 @@ export type ScanPageModel = {
   lot: string
   producedOn: string
   expiresOn: string
-  /** What the claim section offers: nothing, the claim button, or "already claimed". */
-  claim: 'none' | 'box' | 'already-claimed'
+  /** What the claim section offers: nothing, the claim button, "already yours" or "already claimed". */
+  claim: 'none' | 'box' | 'already-yours' | 'already-claimed'
   points: string
   brandSlug: string
   scanId: string
   csrf: string
   claimKey: string
+  back: string
 }
 
 /** Points are offered only for an activated code of a product that earns; a claimed code says so. */
 function claimOffer(p: ScanPageProps): ScanPageModel['claim'] {
   const c = p.code
   if (c.productPoints <= 0 || p.verdict.kind === 'voided' || p.verdict.kind === 'not-activated') return 'none'
-  if (c.state === 'claimed') return 'already-claimed'
+  if (c.state === 'claimed')
+    return p.memberId !== null && c.claimantId === p.memberId ? 'already-yours' : 'already-claimed'
   return c.state === 'activated' ? 'box' : 'none'
 }
 
@@ -132,6 +138,7 @@ export function scanPageModel(p: ScanPageProps): ScanPageModel {
     scanId: String(p.scanId),
     csrf: p.csrf,
     claimKey: p.claimKey,
+    back: p.back,
   }
 }
 
@@ -164,16 +171,25 @@ export function ScanPageView(m: ScanPageModel) {
           idempotencyKey={m.claimKey}
           points={m.points}
         />
-      ) : m.claim === 'already-claimed' ? (
-        <ClaimResult lang={m.lang} kind="already-claimed" brandSlug={m.brandSlug} />
+      ) : m.claim === 'already-claimed' || m.claim === 'already-yours' ? (
+        <ClaimResult lang={m.lang} kind={m.claim} brandSlug={m.brandSlug} />
       ) : null}
-      <LocationConsent lang={m.lang} scanId={m.scanId} brandName={m.brandName} csrf={m.csrf} />
+      <LocationConsent lang={m.lang} scanId={m.scanId} brandName={m.brandName} csrf={m.csrf} back={m.back} />
     </ConsumerPage>
   )
 }
 
-/** Asked separately and explicitly (PIPL: location is sensitive); the browser is asked only after "share". */
-export function LocationConsent(p: { lang: Lang; scanId: number | string; brandName: string; csrf: string }) {
+/**
+ * Asked separately and explicitly (PIPL: location is sensitive); the browser is asked only after
+ * "share". `back` is the scan page's own address, for the answer to a post without JavaScript.
+ */
+export function LocationConsent(p: {
+  lang: Lang
+  scanId: number | string
+  brandName: string
+  csrf: string
+  back: string
+}) {
   const t = MESSAGES[p.lang]
   const action = `/scans/${p.scanId}/location?lang=${p.lang}`
   return (
@@ -186,6 +202,7 @@ export function LocationConsent(p: { lang: Lang; scanId: number | string; brandN
         <input type="hidden" name="lon" value="" />
         <input type="hidden" name="accuracy" value="" />
         <input type="hidden" name="geo" value="" />
+        <input type="hidden" name="back" value={p.back} />
         <button type="submit" name="decision" value="allow" data-geolocate="1">
           {t.locationAllow}
         </button>{' '}
@@ -197,16 +214,17 @@ export function LocationConsent(p: { lang: Lang; scanId: number | string; brandN
   )
 }
 
-export type LocationResultKind = 'located' | 'declined' | 'unavailable'
+export type LocationResultKind = 'located' | 'declined' | 'unavailable' | 'invalid' | 'not-found'
 
 export function LocationResult(p: { lang: Lang; kind: LocationResultKind; place: string | null }) {
   const t = MESSAGES[p.lang]
-  const text =
-    p.kind === 'located'
-      ? t.locationThanks(p.place)
-      : p.kind === 'declined'
-        ? t.locationDeclined
-        : t.locationUnavailable
+  const text = {
+    located: t.locationThanks(p.place),
+    declined: t.locationDeclined,
+    unavailable: t.locationUnavailable,
+    invalid: t.locationInvalid,
+    'not-found': t.locationNotFound,
+  }[p.kind]
   return (
     <section id="location" class="card" data-location={p.kind}>
       <p>{text}</p>
@@ -214,15 +232,26 @@ export function LocationResult(p: { lang: Lang; kind: LocationResultKind; place:
   )
 }
 
+/** The location step's answer without JavaScript: the result, and the way back to the product. */
 export function LocationResultPage(p: {
   lang: Lang
   kind: LocationResultKind
   place: string | null
   switchHref: string
+  /** The scan page to go back to; null when the post did not say (or said something else). */
+  back: string | null
 }) {
+  const t = MESSAGES[p.lang]
   return (
-    <ConsumerPage lang={p.lang} title={MESSAGES[p.lang].title} switchHref={p.switchHref}>
-      <LocationResult {...p} />
+    <ConsumerPage lang={p.lang} title={t.title} switchHref={p.switchHref}>
+      <LocationResult lang={p.lang} kind={p.kind} place={p.place} />
+      {p.back !== null ? (
+        <p>
+          <a href={`${p.back}${p.back.includes('?') ? '&' : '?'}lang=${p.lang}`} data-back="1">
+            ← {t.backToProduct}
+          </a>
+        </p>
+      ) : null}
     </ConsumerPage>
   )
 }

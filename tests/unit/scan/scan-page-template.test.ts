@@ -23,12 +23,13 @@ const model: fc.Arbitrary<ScanPageModel> = fc.record({
   lot: text,
   producedOn: text,
   expiresOn: text,
-  claim: fc.constantFrom('none', 'box', 'already-claimed'),
+  claim: fc.constantFrom('none', 'box', 'already-yours', 'already-claimed'),
   points: text,
   brandSlug: text,
   scanId: text,
   csrf: fc.oneof(token, text),
   claimKey: text,
+  back: text,
 })
 
 describe('the scan page template', () => {
@@ -59,6 +60,7 @@ describe('the scan page template', () => {
       scanId: '7',
       csrf: 'abc_DEF-1',
       claimKey: 'k1',
+      back: '/c/X',
     }
     const html = renderScanPage(m)
     expect(html).not.toContain('<img src=x')

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx'
+import { CHINA_OFFSET_MS } from '../../src/points/points-calendar.ts'
 import type { StaffRole } from '../../src/staff/staff-schema.ts'
 import { Layout } from '../layout.tsx'
 
@@ -97,7 +98,11 @@ export function FormErrors({ errors }: { errors?: string[] }) {
   )
 }
 
+/**
+ * A moment as the console shows it: China time, where the brands work and where the pages' date
+ * filters and daily figures are counted ('2026-12-02 18:03 UTC+8').
+ */
 export function formatTime(ms: number | null | undefined): string {
   if (ms == null) return '—'
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+  return `${new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')} UTC+8`
 }

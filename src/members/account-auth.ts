@@ -9,6 +9,14 @@ import { findMember, type Member } from './member-store.ts'
 
 export type Brand = typeof brands.$inferSelect
 
+/** The brand segment of the members' paths: `/me/${BRAND_PARAM}/…`. */
+export const BRAND_PARAM = ':brand{[a-z0-9-]{3,40}}'
+
+/** The brand of a `/me/:brand/…` path, by its slug. */
+export function findBrandBySlug(db: AppDeps['db'], slug: string): Brand | undefined {
+  return db.select().from(brands).where(eq(brands.slug, slug)).get()
+}
+
 /**
  * Reads the member of a `/me/:brand/…` request: the brand by its slug, then the brand's member
  * cookie (JWT pinned as in member-session.ts) and the member row, which must not be erased. Build
@@ -24,7 +32,7 @@ export function createMemberReader(deps: Pick<AppDeps, 'db' | 'masterKey' | 'clo
     c: Context<AppEnv>,
     brandSlug: string,
   ): Promise<{ brand: Brand | undefined; member: Member | undefined }> => {
-    const brand = deps.db.select().from(brands).where(eq(brands.slug, brandSlug)).get()
+    const brand = findBrandBySlug(deps.db, brandSlug)
     if (!brand) return { brand, member: undefined }
     const jwt = getCookie(c, memberCookieName(brand.id))
     const claims = jwt ? await readMemberSession(sessionKey, jwt, brand.id, deps.clock.now()) : undefined

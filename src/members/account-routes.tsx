@@ -8,10 +8,12 @@ import {
   SignedOutPage,
 } from '../../views/member/account-page.tsx'
 import { ProfilePage, type ProfileValues } from '../../views/member/account-profile-page.tsx'
+import { PRIVACY_TEXTS, TERMS_TEXTS } from '../../views/member/legal-messages.ts'
+import { LegalPage } from '../../views/member/legal-page.tsx'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
-import { type Brand, createMemberReader } from './account-auth.ts'
+import { BRAND_PARAM, type Brand, createMemberReader, findBrandBySlug } from './account-auth.ts'
 import { isValidMemberCsrf, memberCsrfKey, memberCsrfToken } from './account-csrf.ts'
 import { memberHistory } from './account-history.ts'
 import {
@@ -34,22 +36,31 @@ import {
   tierStatus,
   updateProfile,
 } from './account-store.ts'
+import { createConsumerDevice } from './consumer-device.ts'
 import { contactOf, memberPii } from './member-pii.ts'
 import { memberCookieName } from './member-session.ts'
-import type { Member } from './member-store.ts'
+import { type Member, PRIVACY_VERSION, TERMS_VERSION } from './member-store.ts'
 
-const BRAND = ':brand{[a-z0-9-]{3,40}}'
+const BRAND = BRAND_PARAM
+/** The texts a new member agrees to, each in the version sign-in records (member-store.ts). */
+const LEGAL = {
+  terms: { version: TERMS_VERSION, texts: TERMS_TEXTS[TERMS_VERSION] },
+  privacy: { version: PRIVACY_VERSION, texts: PRIVACY_TEXTS[PRIVACY_VERSION] },
+} as const
 const SAVED_NOTICES = { profile: 'saved', consents: 'consentsSaved' } as const
 
 /**
  * "My account" for a signed-in member of one brand: balance, points expiring soon, tier, history,
  * profile, consent settings, data download and account deletion (PIPL arts. 44–47). Every POST
- * carries the member CSRF token (account-csrf.ts) besides the app-wide Origin check.
+ * carries the member CSRF token (account-csrf.ts) besides the app-wide Origin check. Signed out,
+ * the pages offer the sign-in box (its steps are in member-routes.tsx); the member terms and the
+ * privacy notice are open to everyone.
  */
 export function createAccountRoutes(deps: AppDeps) {
   const readMember = createMemberReader(deps)
   const csrfKey = memberCsrfKey(deps.masterKey)
   const pii = memberPii(deps.masterKey)
+  const device = createConsumerDevice(deps)
   /** The member's own phone or email: in full on their profile, masked on the account page. */
   const contactLine = (member: Member, unmasked: boolean) => {
     const contact = contactOf(pii, member, unmasked)
@@ -61,7 +72,25 @@ export function createAccountRoutes(deps: AppDeps) {
 
   function signedOut(c: Context<AppEnv>, brand: Brand | undefined) {
     c.header('Cache-Control', 'no-store')
-    return c.html(<SignedOutPage lang={lang(c)} brandName={brand?.name ?? ''} />, 401)
+    return c.html(
+      <SignedOutPage
+        lang={lang(c)}
+        brandName={brand?.name ?? ''}
+        path={c.req.path}
+        signIn={brand ? { brandSlug: brand.slug, csrf: device.csrfFor(c) } : undefined}
+      />,
+      401,
+    )
+  }
+
+  function legalPage(c: Context<AppEnv>, kind: keyof typeof LEGAL) {
+    const brand = findBrandBySlug(deps.db, c.req.param('brand') ?? '')
+    if (!brand) return c.notFound()
+    const l = lang(c)
+    const { version, texts } = LEGAL[kind]
+    return c.html(
+      <LegalPage lang={l} brandSlug={brand.slug} kind={kind} version={version} text={texts[l](brand.name)} />,
+    )
   }
 
   /** The member of the request, or the answer to give instead (401 page, 403 for a bad token on a POST). */
@@ -151,7 +180,7 @@ export function createAccountRoutes(deps: AppDeps) {
       // what a stale page should still be able to do.
       const { brand } = await readMember(c, c.req.param('brand'))
       if (brand) deleteCookie(c, memberCookieName(brand.id), { path: '/' })
-      return c.redirect(`/me/${c.req.param('brand')}`, 303)
+      return c.redirect(`/me/${c.req.param('brand')}?lang=${lang(c)}`, 303)
     })
     .get(`/me/${BRAND}/profile`, async (c) => {
       const s = await signedIn(c)
@@ -211,6 +240,8 @@ export function createAccountRoutes(deps: AppDeps) {
       deleteCookie(c, memberCookieName(s.brand.id), { path: '/' })
       return back(c, s.brand, '/deleted')
     })
+    .get(`/me/${BRAND}/terms`, (c) => legalPage(c, 'terms'))
+    .get(`/me/${BRAND}/privacy`, (c) => legalPage(c, 'privacy'))
     .get(`/me/${BRAND}/deleted`, async (c) => {
       const { brand } = await readMember(c, c.req.param('brand'))
       if (!brand) return c.notFound()

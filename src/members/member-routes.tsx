@@ -2,10 +2,12 @@ import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
 import { Layout } from '../../views/layout.tsx'
+import { ACCOUNT_MESSAGES } from '../../views/member/account-messages.ts'
 import {
   ClaimResult,
   type ClaimResultKind,
   SignInCodeForm,
+  type SignInContext,
   SignInStartForm,
 } from '../../views/member/claim-fragments.tsx'
 import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
@@ -19,6 +21,8 @@ import { createRateLimiter } from '../rate-limit.ts'
 import { clientIp } from '../request-ip.ts'
 import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
 import { deriveKey } from '../staff/staff-session.ts'
+import { BRAND_PARAM, findBrandBySlug } from './account-auth.ts'
+import { createConsumerDevice } from './consumer-device.ts'
 import { identifierOf, maskIdentifier, parseIdentity } from './member-identity.ts'
 import { memberPii } from './member-pii.ts'
 import { outbox } from './member-schema.ts'
@@ -36,9 +40,17 @@ import { createOutboxSender } from './senders/outbox-sender.ts'
 export const OTP_STARTS_PER_IP_PER_HOUR = 20
 export const OTP_VERIFIES_PER_IP_PER_HOUR = 60
 
-const ClaimForm = z.object({ _csrf: z.string().max(100), key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
-const StartForm = ClaimForm.extend({ identifier: z.string().max(254) })
-const VerifyForm = StartForm.extend({ code: z.string().max(12), acceptTerms: z.string().optional() })
+const DeviceForm = z.object({ _csrf: z.string().max(100) })
+const ClaimForm = DeviceForm.extend({ key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
+const IDENTIFIER = { identifier: z.string().max(254) }
+const CODE = { code: z.string().max(12), acceptTerms: z.string().optional() }
+const StartForm = ClaimForm.extend(IDENTIFIER)
+const VerifyForm = StartForm.extend(CODE)
+const AccountStartForm = DeviceForm.extend(IDENTIFIER)
+const AccountVerifyForm = AccountStartForm.extend(CODE)
+
+/** The brand a sign-in is for: its member, its codes' sender name, its account pages. */
+type SignInBrand = { brandId: number; brandName: string; brandSlug: string }
 
 // Every claim step reads the scan and the member: plain SQL prepared once per connection (through
 // the query builder each read cost more than SQLite's own work; npm run bench, claim row).
@@ -60,12 +72,14 @@ const claimStatementsFor = preparedPerConnection((c) => ({
 
 /**
  * Claiming a scanned code's points, with sign-in by one-time code right on the scan page (the
- * claim completes after sign-in without a rescan), and the member's account page.
+ * claim completes after sign-in without a rescan), and the same sign-in from a brand's account
+ * pages (`/me/{brand}`), which lands on the account page.
  */
 export function createMemberRoutes(deps: AppDeps) {
   const sessionKey = deriveKey(deps.masterKey, 'member session')
   const signInKeys = { otpKey: deriveKey(deps.masterKey, 'member otp'), pii: memberPii(deps.masterKey) }
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
+  const device = createConsumerDevice(deps)
   const starts = createRateLimiter({ limit: OTP_STARTS_PER_IP_PER_HOUR, windowMs: 3_600_000 })
   const verifies = createRateLimiter({ limit: OTP_VERIFIES_PER_IP_PER_HOUR, windowMs: 3_600_000 })
   // Without a configured sender, codes go to the development outbox (log + admin console). The
@@ -121,18 +135,24 @@ export function createMemberRoutes(deps: AppDeps) {
     c: Context<AppEnv>,
     body: unknown,
     status: 200 | 403 | 404 | 409 | 422 | 429 | 503 = 200,
+    title = MEMBER_MESSAGES[lang(c)].signInTitle,
   ) {
     c.header('Vary', 'HX-Request')
     c.header('Cache-Control', 'no-store')
     if (c.req.header('hx-request')) return c.html(body as string, status)
     // Without JavaScript the same step comes as a whole page, and its form posts on from there.
-    const l = lang(c)
     return c.html(
-      <Layout title={MEMBER_MESSAGES[l].signInTitle} lang={l}>
+      <Layout title={title} lang={lang(c)}>
         <div class="consumer">{body as never}</div>
       </Layout>,
       status,
     )
+  }
+
+  /** A step of a sign-in box, as a fragment or (without JavaScript) a page titled like the box. */
+  function box(c: Context<AppEnv>, ctx: SignInContext, body: unknown, status?: 200 | 422 | 429 | 503) {
+    const t = MEMBER_MESSAGES[ctx.lang]
+    return fragment(c, body, status, ctx.claim ? t.signInTitle : t.accountSignInTitle)
   }
 
   async function claimAndRender(
@@ -161,7 +181,7 @@ export function createMemberRoutes(deps: AppDeps) {
     switch (outcome.kind) {
       case 'not-a-member':
         // Erased since the session was issued: like no session at all, sign in (as someone new).
-        return fragment(c, <SignInStartForm {...context(c, scan.scanId, form)} />)
+        return fragment(c, <SignInStartForm {...claimContext(c, scan, form)} />)
       case 'claimed':
         return result('claimed', 200, { points: outcome.points, balance: outcome.balance })
       case 'already-claimed':
@@ -191,133 +211,192 @@ export function createMemberRoutes(deps: AppDeps) {
     return isValidDeviceCsrf(csrfKey, deviceId, data._csrf) ? (parsed.data as z.infer<T>) : undefined
   }
 
-  const context = (c: Context<AppEnv>, scanId: number, form: { _csrf: string; key: string }) => ({
+  const claimContext = (
+    c: Context<AppEnv>,
+    scan: { scanId: number; brandSlug: string },
+    form: { _csrf: string; key: string },
+  ): SignInContext => ({
     lang: lang(c),
-    scanId,
     csrf: form._csrf,
-    idempotencyKey: form.key,
+    brandSlug: scan.brandSlug,
+    claim: { scanId: scan.scanId, idempotencyKey: form.key },
   })
 
-  return new Hono<AppEnv>()
-    .post('/scans/:id{[0-9]+}/claim', async (c) => {
-      const scanId = Number(c.req.param('id'))
-      const scan = scanOfDevice(c, scanId)
-      if (!scan) return c.notFound()
-      const form = await parse(c, ClaimForm, scan.deviceId)
-      if (!form) return c.text('This page has expired. Scan the code again.', 403)
-      const memberId = await sessionMemberOf(c, scan.brandId)
-      if (memberId === undefined) return fragment(c, <SignInStartForm {...context(c, scanId, form)} />)
-      return claimAndRender(c, scan, memberId, form)
+  /**
+   * The first step of every sign-in box (the claim box and the account pages' box): the phone or
+   * email, the limits (per IP here, per number in member-store), the code sent. Answers the box's
+   * next form, or the same form with the typed value and why.
+   */
+  async function sendCode(c: Context<AppEnv>, brand: SignInBrand, ctx: SignInContext, identifier: string) {
+    const t = MEMBER_MESSAGES[ctx.lang]
+    const again = (error: string, status: 422 | 429 | 503) =>
+      box(c, ctx, <SignInStartForm {...ctx} identifier={identifier} error={error} />, status)
+    const identity = parseIdentity(identifier)
+    if (!identity) return again(t.badIdentifier, 422)
+    const now = deps.clock.now()
+    const ipLimit = starts.hit(clientIp(c), now)
+    if (!ipLimit.allowed) {
+      c.header('Retry-After', String(ipLimit.retryAfterS))
+      return again(t.tooMany, 429)
+    }
+    const started = startSignIn(deps.db, signInKeys, brand.brandId, identity, now)
+    if (started.kind === 'wait') {
+      c.header('Retry-After', String(started.retryAfterS))
+      return again(t.wait(started.retryAfterS), 429)
+    }
+    const to = identifierOf(identity)
+    try {
+      await senderFor(brand.brandId).send({
+        channel: identity.channel,
+        to,
+        brandName: brand.brandName,
+        code: started.code,
+        lang: ctx.lang,
+        ttlMinutes: OTP_TTL_MS / 60_000,
+      })
+    } catch (err) {
+      if (!(err instanceof CodeSendError)) throw err
+      deps.logger.warn({ err: err.message }, 'one-time code not sent')
+      return again(t.sendFailed, 503)
+    }
+    return box(
+      c,
+      ctx,
+      <SignInCodeForm
+        {...ctx}
+        identifier={to}
+        maskedTo={maskIdentifier(to)}
+        isNewMember={started.isNewMember}
+      />,
+    )
+  }
+
+  /**
+   * The second step of every sign-in box: the code (limits per IP here, per challenge in
+   * member-store), a new member's consent to the terms, then the member session cookie. Answers
+   * the member's id, or the box to show instead.
+   */
+  async function checkCode(
+    c: Context<AppEnv>,
+    brand: SignInBrand,
+    ctx: SignInContext,
+    form: { identifier: string; code: string; acceptTerms?: string | undefined },
+  ): Promise<{ memberId: number } | { answer: Response | Promise<Response> }> {
+    const t = MEMBER_MESSAGES[ctx.lang]
+    const start = (error: string, status: 422 | 429, identifier = form.identifier) => ({
+      answer: box(c, ctx, <SignInStartForm {...ctx} identifier={identifier} error={error} />, status),
     })
-    .post('/scans/:id{[0-9]+}/sign-in', async (c) => {
-      const scanId = Number(c.req.param('id'))
-      const scan = scanOfDevice(c, scanId)
-      if (!scan) return c.notFound()
-      const form = await parse(c, StartForm, scan.deviceId)
-      if (!form) return c.text('This page has expired. Scan the code again.', 403)
-      const ctx = context(c, scanId, form)
-      const t = MEMBER_MESSAGES[ctx.lang]
-      const identity = parseIdentity(form.identifier)
-      if (!identity)
-        return fragment(
-          c,
-          <SignInStartForm {...ctx} identifier={form.identifier} error={t.badIdentifier} />,
-          422,
-        )
-      const now = deps.clock.now()
-      const ipLimit = starts.hit(clientIp(c), now)
-      if (!ipLimit.allowed) {
-        c.header('Retry-After', String(ipLimit.retryAfterS))
-        return fragment(c, <SignInStartForm {...ctx} identifier={form.identifier} error={t.tooMany} />, 429)
-      }
-      const started = startSignIn(deps.db, signInKeys, scan.brandId, identity, now)
-      if (started.kind === 'wait') {
-        c.header('Retry-After', String(started.retryAfterS))
-        return fragment(
-          c,
-          <SignInStartForm {...ctx} identifier={form.identifier} error={t.wait(started.retryAfterS)} />,
-          429,
-        )
-      }
-      const to = identifierOf(identity)
-      try {
-        await senderFor(scan.brandId).send({
-          channel: identity.channel,
-          to,
-          brandName: scan.brandName,
-          code: started.code,
-          lang: ctx.lang,
-          ttlMinutes: OTP_TTL_MS / 60_000,
-        })
-      } catch (err) {
-        if (!(err instanceof CodeSendError)) throw err
-        deps.logger.warn({ err: err.message }, 'one-time code not sent')
-        return fragment(
-          c,
-          <SignInStartForm {...ctx} identifier={form.identifier} error={t.sendFailed} />,
-          503,
-        )
-      }
-      return fragment(
+    const identity = parseIdentity(form.identifier)
+    if (!identity) return start(t.badIdentifier, 422)
+    const now = deps.clock.now()
+    const ipLimit = verifies.hit(clientIp(c), now)
+    if (!ipLimit.allowed) {
+      c.header('Retry-After', String(ipLimit.retryAfterS))
+      return start(t.tooMany, 429)
+    }
+    const to = identifierOf(identity)
+    const again = (error: string, isNewMember: boolean) => ({
+      answer: box(
         c,
+        ctx,
         <SignInCodeForm
           {...ctx}
           identifier={to}
           maskedTo={maskIdentifier(to)}
-          isNewMember={started.isNewMember}
+          isNewMember={isNewMember}
+          error={error}
         />,
-      )
+        422,
+      ),
     })
-    .post('/scans/:id{[0-9]+}/verify', async (c) => {
-      const scanId = Number(c.req.param('id'))
-      const scan = scanOfDevice(c, scanId)
-      if (!scan) return c.notFound()
-      const form = await parse(c, VerifyForm, scan.deviceId)
-      if (!form) return c.text('This page has expired. Scan the code again.', 403)
-      const ctx = context(c, scanId, form)
-      const t = MEMBER_MESSAGES[ctx.lang]
-      const identity = parseIdentity(form.identifier)
-      if (!identity) return fragment(c, <SignInStartForm {...ctx} error={t.badIdentifier} />, 422)
-      const now = deps.clock.now()
-      if (!verifies.hit(clientIp(c), now).allowed)
-        return fragment(c, <SignInStartForm {...ctx} error={t.tooMany} />, 429)
-      const to = identifierOf(identity)
-      const again = (error: string, isNewMember: boolean, status: 422 | 429) =>
-        fragment(
-          c,
-          <SignInCodeForm
-            {...ctx}
-            identifier={to}
-            maskedTo={maskIdentifier(to)}
-            isNewMember={isNewMember}
-            error={error}
-          />,
-          status,
-        )
-      const outcome = verifySignIn(
-        deps.db,
-        signInKeys,
-        scan.brandId,
-        identity,
-        { code: form.code, acceptTerms: form.acceptTerms === 'yes' },
-        now,
-      )
-      if (outcome.kind === 'wrong-code') return again(t.wrongCode(outcome.attemptsLeft), false, 422)
-      if (outcome.kind === 'terms-required') return again(t.termsRequired, true, 422)
-      if (outcome.kind === 'expired')
-        return fragment(c, <SignInStartForm {...ctx} identifier={to} error={t.expired} />, 422)
-      const jwt = await issueMemberSession(
-        sessionKey,
-        { memberId: outcome.member.id, brandId: scan.brandId },
-        now,
-      )
-      setCookie(c, memberCookieName(scan.brandId), jwt, {
-        httpOnly: true,
-        sameSite: 'Lax',
-        secure: deps.config.cookieSecure,
-        path: '/',
-        maxAge: MEMBER_SESSION_TTL_S,
+    const outcome = verifySignIn(
+      deps.db,
+      signInKeys,
+      brand.brandId,
+      identity,
+      { code: form.code, acceptTerms: form.acceptTerms === 'yes' },
+      now,
+    )
+    if (outcome.kind === 'wrong-code') return again(t.wrongCode(outcome.attemptsLeft), outcome.isNewMember)
+    if (outcome.kind === 'terms-required') return again(t.termsRequired, true)
+    if (outcome.kind === 'expired') return start(t.expired, 422, to)
+    const jwt = await issueMemberSession(
+      sessionKey,
+      { memberId: outcome.member.id, brandId: brand.brandId },
+      now,
+    )
+    setCookie(c, memberCookieName(brand.brandId), jwt, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: deps.config.cookieSecure,
+      path: '/',
+      maxAge: MEMBER_SESSION_TTL_S,
+    })
+    return { memberId: outcome.member.id }
+  }
+
+  /** The account pages' sign-in: the brand of the path and a form bearing this phone's device token. */
+  async function accountForm<T extends typeof AccountStartForm>(c: Context<AppEnv>, schema: T) {
+    const brand = findBrandBySlug(deps.db, c.req.param('brand') ?? '')
+    if (!brand) return { answer: c.notFound() }
+    const parsed = schema.safeParse(await c.req.parseBody())
+    if (!parsed.success || !device.isValid(c, parsed.data._csrf))
+      return { answer: c.text(ACCOUNT_MESSAGES[lang(c)].expiredForm, 403) }
+    const ctx: SignInContext = { lang: lang(c), csrf: parsed.data._csrf, brandSlug: brand.slug }
+    return {
+      brand: { brandId: brand.id, brandName: brand.name, brandSlug: brand.slug },
+      ctx,
+      form: parsed.data as z.infer<T>,
+    }
+  }
+
+  return (
+    new Hono<AppEnv>()
+      .post('/scans/:id{[0-9]+}/claim', async (c) => {
+        const scanId = Number(c.req.param('id'))
+        const scan = scanOfDevice(c, scanId)
+        if (!scan) return c.notFound()
+        const form = await parse(c, ClaimForm, scan.deviceId)
+        if (!form) return c.text(MEMBER_MESSAGES[lang(c)].pageExpired, 403)
+        const memberId = await sessionMemberOf(c, scan.brandId)
+        if (memberId === undefined) return fragment(c, <SignInStartForm {...claimContext(c, scan, form)} />)
+        return claimAndRender(c, scan, memberId, form)
       })
-      return claimAndRender(c, scan, outcome.member.id, form)
-    })
+      .post('/scans/:id{[0-9]+}/sign-in', async (c) => {
+        const scan = scanOfDevice(c, Number(c.req.param('id')))
+        if (!scan) return c.notFound()
+        const form = await parse(c, StartForm, scan.deviceId)
+        if (!form) return c.text(MEMBER_MESSAGES[lang(c)].pageExpired, 403)
+        return sendCode(c, scan, claimContext(c, scan, form), form.identifier)
+      })
+      .post('/scans/:id{[0-9]+}/verify', async (c) => {
+        const scan = scanOfDevice(c, Number(c.req.param('id')))
+        if (!scan) return c.notFound()
+        const form = await parse(c, VerifyForm, scan.deviceId)
+        if (!form) return c.text(MEMBER_MESSAGES[lang(c)].pageExpired, 403)
+        const signedIn = await checkCode(c, scan, claimContext(c, scan, form), form)
+        if ('answer' in signedIn) return signedIn.answer
+        return claimAndRender(c, scan, signedIn.memberId, form)
+      })
+      // The same two steps from the account pages, for a member who signed out or whose session
+      // ended: no scan needed to see one's points or redeem a reward.
+      .post(`/me/${BRAND_PARAM}/sign-in`, async (c) => {
+        const s = await accountForm(c, AccountStartForm)
+        if ('answer' in s) return s.answer
+        return sendCode(c, s.brand, s.ctx, s.form.identifier)
+      })
+      .post(`/me/${BRAND_PARAM}/verify`, async (c) => {
+        const s = await accountForm(c, AccountVerifyForm)
+        if ('answer' in s) return s.answer
+        const signedIn = await checkCode(c, s.brand, s.ctx, s.form)
+        if ('answer' in signedIn) return signedIn.answer
+        const target = `/me/${s.brand.brandSlug}?lang=${s.ctx.lang}`
+        c.header('Vary', 'HX-Request')
+        if (c.req.header('hx-request')) {
+          c.header('HX-Redirect', target)
+          return c.body(null, 204)
+        }
+        return c.redirect(target, 303)
+      })
+  )
 }

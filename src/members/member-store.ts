@@ -142,14 +142,15 @@ export function startSignIn(
 
 export type VerifyOutcome =
   | { kind: 'signed-in'; member: Member; created: boolean }
-  | { kind: 'wrong-code'; attemptsLeft: number }
+  | { kind: 'wrong-code'; attemptsLeft: number; isNewMember: boolean }
   | { kind: 'expired' }
   | { kind: 'terms-required' }
 
 /**
  * Checks a code against the newest open challenge of this identity. Five wrong tries use the
  * challenge up (a new code is needed); a right code works once. A new member must accept the terms
- * and the privacy notice, recorded with their versions.
+ * and the privacy notice, recorded with their versions (the versions /me/{brand}/terms and
+ * /me/{brand}/privacy show).
  */
 export function verifySignIn(
   db: Db,
@@ -184,7 +185,10 @@ export function verifySignIn(
         .where(eq(otpChallenges.id, challenge.id))
         .run()
       const left = OTP_MAX_ATTEMPTS - challenge.attempts - 1
-      return left > 0 ? { kind: 'wrong-code', attemptsLeft: left } : { kind: 'expired' }
+      if (left <= 0) return { kind: 'expired' }
+      // The next try still needs the terms box if this is someone new (start told them so already).
+      const isNewMember = !findMemberByIdentity(tx, keys.pii, brandId, identity)
+      return { kind: 'wrong-code', attemptsLeft: left, isNewMember }
     }
     const existing = findMemberByIdentity(tx, keys.pii, brandId, identity)
     if (!existing && !input.acceptTerms) return { kind: 'terms-required' }

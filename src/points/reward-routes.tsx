@@ -20,6 +20,7 @@ import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { isValidMemberCsrf, memberCsrfKey, memberCsrfToken } from '../members/account-csrf.ts'
+import { createConsumerDevice } from '../members/consumer-device.ts'
 import { maskIdentifier } from '../members/member-identity.ts'
 import { memberCookieName, readMemberSession } from '../members/member-session.ts'
 import { findMember } from '../members/member-store.ts'
@@ -51,11 +52,13 @@ const BRAND_PATH = '/me/:brand{[a-z0-9-]{3,40}}/rewards'
 /**
  * The member's rewards catalogue and the redeem button. A redeem POST needs the member session of
  * that brand and the member CSRF token (on top of the global Origin check); its idempotency key
- * comes from the page, so a double submit answers the first redemption.
+ * comes from the page, so a double submit answers the first redemption. A visitor who is not
+ * signed in gets the account pages' sign-in box (member-routes.tsx), which lands on the account page.
  */
 export function createRewardRoutes(deps: AppDeps) {
   const sessionKey = deriveKey(deps.masterKey, 'member session')
   const csrfKey = memberCsrfKey(deps.masterKey)
+  const device = createConsumerDevice(deps)
 
   const lang = (c: Context<AppEnv>): Lang =>
     pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
@@ -109,6 +112,7 @@ export function createRewardRoutes(deps: AppDeps) {
           member={member ? memberView(brand.id, member.id, now) : undefined}
           codes={member ? memberRedemptions(bdb, member.id) : []}
           result={result}
+          signInCsrf={member ? undefined : device.csrfFor(c)}
         />,
       )
     })

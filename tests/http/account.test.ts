@@ -227,14 +227,30 @@ describe('my account page', () => {
     expect(fragment).toContain('rel="prev"')
   })
 
-  it('answers 401 with "scan a code and sign in" without a session, and for an unknown brand', async () => {
+  it('answers 401 with the sign-in box without a session, and with "scan a code" for an unknown brand', async () => {
     const { t } = await setup()
     const res = await request(t.app, '/me/tea?lang=en')
     expect(res.status).toBe(401)
-    expect(await res.text()).toContain('Scan the QR code on a product and sign in')
-    expect((await request(t.app, '/me/nosuchbrand')).status).toBe(401)
+    const html = await res.text()
+    expect(html).toContain('Sign in with your mobile number or email')
+    expect(html).toContain('name="identifier"')
+    const unknown = await request(t.app, '/me/nosuchbrand?lang=en')
+    expect(unknown.status).toBe(401)
+    expect(await unknown.text()).toContain('Scan the QR code on a product and sign in')
     expect((await request(t.app, '/me/tea/profile')).status).toBe(401)
     expect((await request(t.app, '/me/tea/data.json')).status).toBe(401)
+  })
+
+  it('switches between Chinese and English, signed in or not', async () => {
+    const { t, me } = await setup()
+    const zh = await (await me.get('/me/tea')).text()
+    expect(zh).toMatch(/<a href="\/me\/tea\?lang=en"[^>]*>English<\/a>/)
+    const en = await (await me.get('/me/tea?lang=en')).text()
+    expect(en).toMatch(/<a href="\/me\/tea\?lang=zh-CN"[^>]*>中文<\/a>/)
+    const profile = await (await me.get('/me/tea/profile?lang=en')).text()
+    expect(profile).toMatch(/<a href="\/me\/tea\/profile\?lang=zh-CN"[^>]*>中文<\/a>/)
+    const signedOut = await (await request(t.app, '/me/tea/profile')).text()
+    expect(signedOut).toMatch(/<a href="\/me\/tea\/profile\?lang=en"[^>]*>English<\/a>/)
   })
 
   it('does not open one brand’s account with another brand’s member session', async () => {
@@ -506,10 +522,13 @@ describe('deleting my account', () => {
     ).toHaveLength(1)
   })
 
-  it('signs out', async () => {
+  it('signs out, and keeps the language the member reads', async () => {
     const { me, brand } = await setup()
-    const res = await me.post('/me/tea/sign-out', {})
+    const page = await (await me.get('/me/tea?lang=en')).text()
+    expect(page).toContain('action="/me/tea/sign-out?lang=en"')
+    const res = await me.post('/me/tea/sign-out?lang=en', {})
     expect(res.status).toBe(303)
+    expect(locationOf(res)).toBe('/me/tea?lang=en')
     expect(cookieFrom(res, memberCookieName(brand.brandId))).toBe('')
   })
 })

@@ -8,11 +8,13 @@ import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
 import { memberPii } from '../../src/members/member-pii.ts'
+import { OTP_VERIFIES_PER_IP_PER_HOUR } from '../../src/members/member-routes.tsx'
 import { memberConsents, members, outbox } from '../../src/members/member-schema.ts'
 import { OTP_RESEND_AFTER_MS } from '../../src/members/member-store.ts'
 import { balanceOf, checkLedger } from '../../src/points/ledger-store.ts'
 import { scans } from '../../src/scans/scan-schema.ts'
 import { deriveKey } from '../../src/staff/staff-session.ts'
+import { consumerBrowser, lastOneTimeCode } from '../support/member-session.ts'
 import {
   buildTestApp,
   cookieFrom,
@@ -43,51 +45,34 @@ async function setup() {
 }
 
 /** A phone in a browser: keeps its cookies, scans, and posts the scan page's forms. */
-function phone(t: ReturnType<typeof buildTestApp>) {
-  const jar = new Map<string, string>()
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  const keep = (res: Response) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';')
-      const at = pair!.indexOf('=')
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1))
-    }
-    return res
-  }
+function phone(t: ReturnType<typeof buildTestApp>, lang = 'en') {
+  const browser = consumerBrowser(t.app)
   let csrf = ''
   let scanId = 0
   return {
-    jar,
+    jar: browser.jar,
     async scan(token: string) {
-      const res = keep(
-        await request(t.app, new URL(shortCodeUrl('http://localhost', token)).pathname, {
-          headers: { cookie: cookie(), 'accept-language': 'en' },
-        }),
-      )
+      const res = await browser.get(new URL(shortCodeUrl('http://localhost', token)).pathname, {
+        'accept-language': lang,
+      })
       const html = await res.text()
       csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!
       scanId = Number(/\/scans\/(\d+)\//.exec(html)![1])
       return html
     },
     async post(step: 'claim' | 'sign-in' | 'verify', form: Record<string, string>) {
-      const res = keep(
-        await postForm(
-          t.app,
-          `/scans/${scanId}/${step}?lang=en`,
-          { _csrf: csrf, ...form },
-          { cookie: cookie(), 'hx-request': 'true' },
-        ),
+      const res = await browser.post(
+        `/scans/${scanId}/${step}?lang=${lang}`,
+        { _csrf: csrf, ...form },
+        { htmx: true },
       )
       return { res, html: await res.text() }
     },
-    get: async (path: string) => keep(await request(t.app, path, { headers: { cookie: cookie() } })),
+    get: (path: string) => browser.get(path),
   }
 }
 
-function lastCode(t: ReturnType<typeof buildTestApp>): string {
-  const row = t.db.select().from(outbox).orderBy(desc(outbox.id)).get()!
-  return /\d{6}/.exec(row.text)![0]
-}
+const lastCode = lastOneTimeCode
 
 describe('claiming points on the scan page', () => {
   it('signs a new member in with a one-time code and completes the claim without a rescan', async () => {
@@ -100,7 +85,9 @@ describe('claiming points on the scan page', () => {
     const sent = await p.post('sign-in', { key, identifier: PHONE })
     expect(sent.res.status).toBe(200)
     expect(sent.html).toContain('+86138****8000')
-    expect(sent.html).toContain('accept the member terms')
+    expect(sent.html).toContain('name="acceptTerms"')
+    expect(sent.html).toContain('href="/me/tea/terms?lang=en" target="_blank" rel="noopener"')
+    expect(sent.html).toContain('href="/me/tea/privacy?lang=en" target="_blank" rel="noopener"')
     const outboxRow = t.db.select().from(outbox).get()!
     expect(outboxRow).toMatchObject({ brandId: brand.brandId, channel: 'sms', recipient: E164 })
     const done = await p.post('verify', { key, identifier: E164, code: lastCode(t), acceptTerms: 'yes' })
@@ -199,6 +186,52 @@ describe('claiming points on the scan page', () => {
     expect(
       (await p.post('verify', { key, identifier: E164, code: lastCode(t), acceptTerms: 'yes' })).html,
     ).toContain('You claimed')
+  })
+
+  it('keeps the terms box for a new member after a wrong code, so the right code signs them up at once', async () => {
+    const { t, tokens } = await setup()
+    const p = phone(t)
+    await p.scan(tokens[0]!)
+    const key = randomBytes(16).toString('base64url')
+    await p.post('sign-in', { key, identifier: PHONE })
+    const right = lastCode(t)
+    const wrong = await p.post('verify', {
+      key,
+      identifier: E164,
+      code: right === '000000' ? '111111' : '000000',
+    })
+    expect(wrong.res.status).toBe(422)
+    expect(wrong.html).toContain('4 tries left')
+    expect(wrong.html).toContain('name="acceptTerms"')
+    const done = await p.post('verify', { key, identifier: E164, code: right, acceptTerms: 'yes' })
+    expect(done.html).toContain('You claimed 25 points!')
+  })
+
+  it('answers a code try over the hourly limit of one address with 429, Retry-After and the number kept', async () => {
+    const { t, tokens } = await setup()
+    const p = phone(t)
+    await p.scan(tokens[0]!)
+    const key = randomBytes(16).toString('base64url')
+    await p.post('sign-in', { key, identifier: PHONE })
+    const wrong = lastCode(t) === '000000' ? '111111' : '000000'
+    for (let i = 0; i < OTP_VERIFIES_PER_IP_PER_HOUR; i++)
+      expect((await p.post('verify', { key, identifier: E164, code: wrong })).res.status).toBe(422)
+    const over = await p.post('verify', { key, identifier: E164, code: wrong })
+    expect(over.res.status).toBe(429)
+    expect(Number(over.res.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(over.html).toContain('Too many attempts')
+    expect(over.html).toContain(`value="${E164}"`)
+  })
+
+  it('tells a Chinese reader in Chinese that a stale page has expired', async () => {
+    const { t, tokens } = await setup()
+    const p = phone(t, 'zh-CN')
+    await p.scan(tokens[0]!)
+    for (const step of ['claim', 'sign-in', 'verify'] as const) {
+      const stale = await p.post(step, { key: randomBytes(16).toString('base64url'), _csrf: 'forged' })
+      expect(stale.res.status).toBe(403)
+      expect(stale.html).toContain('页面已过期')
+    }
   })
 
   it('refuses a new member who does not accept the terms, and rejects what is not a phone or email', async () => {

@@ -1,9 +1,12 @@
+import { desc } from 'drizzle-orm'
+import type { Hono } from 'hono'
+import type { AppEnv } from '../../src/app-deps.ts'
 import { memberCsrfKey, memberCsrfToken } from '../../src/members/account-csrf.ts'
 import { identityColumns, memberPii } from '../../src/members/member-pii.ts'
-import { members } from '../../src/members/member-schema.ts'
+import { members, outbox } from '../../src/members/member-schema.ts'
 import { issueMemberSession, memberCookieName } from '../../src/members/member-session.ts'
 import { deriveKey } from '../../src/staff/staff-session.ts'
-import { type Client, clientWithCookie, type TestApp } from './test-app.ts'
+import { type Client, clientWithCookie, postForm, request, type TestApp } from './test-app.ts'
 
 export type InsertedMember = typeof members.$inferSelect
 
@@ -54,4 +57,48 @@ export async function memberClient(t: TestApp, brandId: number, memberId: number
     `${memberCookieName(brandId)}=${jwt}`,
     memberCsrfToken(memberCsrfKey(t.masterKey), memberId),
   )
+}
+
+/** The six digits of the newest one-time code in the development outbox (no sender configured). */
+export function lastOneTimeCode(t: Pick<TestApp, 'db'>): string {
+  const row = t.db.select().from(outbox).orderBy(desc(outbox.id)).get()
+  if (!row) throw new Error('lastOneTimeCode: the outbox is empty')
+  return /\d{6}/.exec(row.text)![0]
+}
+
+/**
+ * A consumer's browser on the member pages: it keeps the cookies answers set (device, language,
+ * member session) and sends them back, and posts forms from our own origin, as htmx when asked.
+ *
+ * @example
+ * const b = consumerBrowser(t.app)
+ * const page = await b.get('/me/tea?lang=en')
+ * await b.post('/me/tea/sign-in?lang=en', { _csrf: csrfTokenIn(await page.text())!, identifier: PHONE })
+ */
+export function consumerBrowser(app: Hono<AppEnv>) {
+  const jar = new Map<string, string>()
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  const keep = (res: Response) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';')
+      const at = pair!.indexOf('=')
+      const [name, value] = [pair!.slice(0, at), pair!.slice(at + 1)]
+      if (value === '') jar.delete(name)
+      else jar.set(name, value)
+    }
+    return res
+  }
+  return {
+    jar,
+    cookie,
+    get: async (path: string, headers: Record<string, string> = {}) =>
+      keep(await request(app, path, { headers: { cookie: cookie(), ...headers } })),
+    post: async (path: string, form: Record<string, string>, opts: { htmx?: boolean } = {}) =>
+      keep(
+        await postForm(app, path, form, {
+          cookie: cookie(),
+          ...(opts.htmx ? { 'hx-request': 'true' } : {}),
+        }),
+      ),
+  }
 }

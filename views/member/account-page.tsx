@@ -3,6 +3,7 @@ import type { PointsSummary, TierStatus } from '../../src/members/account-store.
 import { Layout } from '../layout.tsx'
 import type { Lang } from '../scan/messages.ts'
 import { ACCOUNT_MESSAGES, formatDay } from './account-messages.ts'
+import { SignInStartForm } from './claim-fragments.tsx'
 
 type Brand = { brandName: string; brandSlug: string }
 
@@ -10,6 +11,21 @@ type Brand = { brandName: string; brandSlug: string }
 export function accountPath(brandSlug: string, lang: Lang, rest = '', query: Record<string, string> = {}) {
   const params = new URLSearchParams({ ...query, lang })
   return `/me/${brandSlug}${rest}?${params}`
+}
+
+/**
+ * The link to the same page in the other language, at the top right as on the scan page; `path` is
+ * the page's path without its query.
+ */
+export function LangSwitch(p: { lang: Lang; path: string }) {
+  const other: Lang = p.lang === 'en' ? 'zh-CN' : 'en'
+  return (
+    <p style="text-align:right">
+      <a href={`${p.path}?lang=${other}`} hreflang={other} data-lang-switch>
+        {ACCOUNT_MESSAGES[p.lang].switchLang}
+      </a>
+    </p>
+  )
 }
 
 function describe(item: HistoryItem, lang: Lang): string {
@@ -86,6 +102,7 @@ export function AccountPage(
   return (
     <Layout title={`${t.myAccount} · ${p.brandName}`} lang={p.lang}>
       <div class="consumer">
+        <LangSwitch lang={p.lang} path={`/me/${p.brandSlug}`} />
         <h1>
           {p.brandName} · {t.myAccount}
         </h1>
@@ -124,7 +141,7 @@ export function AccountPage(
           </a>
         </p>
         <AccountHistory brandName={p.brandName} brandSlug={p.brandSlug} lang={p.lang} {...p.history} />
-        <form method="post" action={`/me/${p.brandSlug}/sign-out`}>
+        <form method="post" action={accountPath(p.brandSlug, p.lang, '/sign-out')}>
           <input type="hidden" name="_csrf" value={p.csrf} />
           <button class="secondary" type="submit">
             {t.signOut}
@@ -135,14 +152,24 @@ export function AccountPage(
   )
 }
 
-/** What `/me/…` answers (401) without a valid member session. */
-export function SignedOutPage(p: { lang: Lang; brandName: string }) {
+/**
+ * What `/me/…` answers (401) without a valid member session: the brand's sign-in box (the claim
+ * box's steps, landing on the account page), or for an unknown brand just the hint to scan.
+ */
+export function SignedOutPage(p: {
+  lang: Lang
+  brandName: string
+  path: string
+  signIn?: { brandSlug: string; csrf: string }
+}) {
   const t = ACCOUNT_MESSAGES[p.lang]
   return (
     <Layout title={`${t.signInFirstTitle}${p.brandName ? ` · ${p.brandName}` : ''}`} lang={p.lang}>
       <div class="consumer">
-        <h1>{t.signInFirstTitle}</h1>
-        <p data-signed-out>{t.signInFirst}</p>
+        <LangSwitch lang={p.lang} path={p.path} />
+        <h1>{p.brandName ? `${p.brandName} · ${t.myAccount}` : t.signInFirstTitle}</h1>
+        <p data-signed-out>{p.signIn ? t.signInHere : t.signInFirst}</p>
+        {p.signIn ? <SignInStartForm lang={p.lang} {...p.signIn} /> : null}
       </div>
     </Layout>
   )

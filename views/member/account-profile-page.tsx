@@ -3,7 +3,7 @@ import { CONSENT_VERSIONS, type SettableConsent } from '../../src/members/accoun
 import { Layout } from '../layout.tsx'
 import type { Lang } from '../scan/messages.ts'
 import { ACCOUNT_MESSAGES } from './account-messages.ts'
-import { accountPath } from './account-page.tsx'
+import { accountPath, LangSwitch } from './account-page.tsx'
 
 export type ProfileValues = Partial<Record<ProfileField, string>>
 
@@ -41,6 +41,7 @@ export function ProfilePage(p: {
   return (
     <Layout title={`${t.profile} · ${p.brandName}`} lang={p.lang}>
       <div class="consumer">
+        <LangSwitch lang={p.lang} path={`/me/${p.brandSlug}/profile`} />
         <p>
           <a href={accountPath(p.brandSlug, p.lang)}>← {t.back}</a>
         </p>

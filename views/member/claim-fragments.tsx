@@ -3,17 +3,54 @@ import { MEMBER_MESSAGES } from './member-messages.ts'
 
 type ClaimContext = { lang: Lang; scanId: number | string; csrf: string; idempotencyKey: string }
 
-function Hidden(p: ClaimContext) {
+/**
+ * Where a sign-in box stands: in a scan page's claim box (the claim completes after sign-in), or on
+ * a brand's account pages (sign-in lands on the account page). Both post the same two steps, with
+ * the device's CSRF token (src/scans/device-token.ts).
+ */
+export type SignInContext = {
+  lang: Lang
+  csrf: string
+  brandSlug: string
+  /** On a scan page: the scan whose points are claimed after sign-in, and the claim's key. */
+  claim?: { scanId: number | string; idempotencyKey: string }
+}
+
+function Hidden(p: { csrf: string; idempotencyKey?: string }) {
   return (
     <>
       <input type="hidden" name="_csrf" value={p.csrf} />
-      <input type="hidden" name="key" value={p.idempotencyKey} />
+      {p.idempotencyKey ? <input type="hidden" name="key" value={p.idempotencyKey} /> : null}
     </>
   )
 }
 
-function fragmentForm(action: string) {
-  return { method: 'post' as const, action, 'hx-post': action, 'hx-target': '#claim', 'hx-swap': 'outerHTML' }
+function fragmentForm(action: string, target = 'claim') {
+  return {
+    method: 'post' as const,
+    action,
+    'hx-post': action,
+    'hx-target': `#${target}`,
+    'hx-swap': 'outerHTML',
+  }
+}
+
+/** The box's id (its htmx target), where its steps post, and its words. */
+function signInPlace(p: SignInContext) {
+  const t = MEMBER_MESSAGES[p.lang]
+  return p.claim
+    ? {
+        id: 'claim',
+        step: (s: string) => `/scans/${p.claim!.scanId}/${s}?lang=${p.lang}`,
+        title: t.signInTitle,
+        submit: t.signInAndClaim,
+      }
+    : {
+        id: 'sign-in',
+        step: (s: string) => `/me/${p.brandSlug}/${s}?lang=${p.lang}`,
+        title: t.accountSignInTitle,
+        submit: t.signIn,
+      }
 }
 
 /** The claim button of the scan page; a second tap re-sends the same idempotency key. */
@@ -32,18 +69,19 @@ export function ClaimBox(p: ClaimContext & { points: number | string }) {
   )
 }
 
-export function SignInStartForm(p: ClaimContext & { identifier?: string; error?: string }) {
+export function SignInStartForm(p: SignInContext & { identifier?: string; error?: string }) {
   const t = MEMBER_MESSAGES[p.lang]
+  const place = signInPlace(p)
   return (
-    <section id="claim" class="card" data-step="identifier">
-      <h2>{t.signInTitle}</h2>
+    <section id={place.id} class="card" data-step="identifier">
+      <h2>{place.title}</h2>
       {p.error ? (
         <p class="errors" role="alert">
           {p.error}
         </p>
       ) : null}
-      <form class="stack" {...fragmentForm(`/scans/${p.scanId}/sign-in?lang=${p.lang}`)}>
-        <Hidden {...p} />
+      <form class="stack" {...fragmentForm(place.step('sign-in'), place.id)}>
+        <Hidden csrf={p.csrf} idempotencyKey={p.claim?.idempotencyKey} />
         <label>
           {t.identifierLabel}
           <input
@@ -60,21 +98,31 @@ export function SignInStartForm(p: ClaimContext & { identifier?: string; error?:
   )
 }
 
+/**
+ * The code step. A new member also ticks the terms box; its links open the texts in a new tab, so
+ * the code typed here is not lost.
+ */
 export function SignInCodeForm(
-  p: ClaimContext & { identifier: string; maskedTo: string; isNewMember: boolean; error?: string },
+  p: SignInContext & { identifier: string; maskedTo: string; isNewMember: boolean; error?: string },
 ) {
   const t = MEMBER_MESSAGES[p.lang]
+  const place = signInPlace(p)
+  const text = (rest: 'terms' | 'privacy', name: string) => (
+    <a href={`/me/${p.brandSlug}/${rest}?lang=${p.lang}`} target="_blank" rel="noopener">
+      {name}
+    </a>
+  )
   return (
-    <section id="claim" class="card" data-step="code">
-      <h2>{t.signInTitle}</h2>
+    <section id={place.id} class="card" data-step="code">
+      <h2>{place.title}</h2>
       <p>{t.codeSentTo(p.maskedTo)}</p>
       {p.error ? (
         <p class="errors" role="alert">
           {p.error}
         </p>
       ) : null}
-      <form class="stack" {...fragmentForm(`/scans/${p.scanId}/verify?lang=${p.lang}`)}>
-        <Hidden {...p} />
+      <form class="stack" {...fragmentForm(place.step('verify'), place.id)}>
+        <Hidden csrf={p.csrf} idempotencyKey={p.claim?.idempotencyKey} />
         <input type="hidden" name="identifier" value={p.identifier} />
         <label>
           {t.codeLabel}
@@ -89,10 +137,11 @@ export function SignInCodeForm(
         </label>
         {p.isNewMember ? (
           <label class="check">
-            <input type="checkbox" name="acceptTerms" value="yes" required /> {t.acceptTerms}
+            <input type="checkbox" name="acceptTerms" value="yes" required />{' '}
+            {t.acceptTerms(text('terms', t.termsName), text('privacy', t.privacyName))}
           </label>
         ) : null}
-        <button type="submit">{t.signInAndClaim}</button>
+        <button type="submit">{place.submit}</button>
       </form>
     </section>
   )

@@ -1,6 +1,7 @@
 import type { MemberRedemption, Reward } from '../../src/points/reward-store.ts'
 import { Layout } from '../layout.tsx'
 import type { Lang } from '../scan/messages.ts'
+import { SignInStartForm } from './claim-fragments.tsx'
 import { formatChinaTime, REWARDS_MESSAGES } from './rewards-messages.ts'
 
 /** What the member's last redeem button came back with. */
@@ -119,6 +120,8 @@ export function RewardsPage(p: {
   codes: MemberRedemption[]
   /** The answer of a plain (non-htmx) redeem POST, shown above the catalogue. */
   result?: RedeemResultView
+  /** For a visitor who is not signed in: the device token of the sign-in box. */
+  signInCsrf?: string
 }) {
   const t = REWARDS_MESSAGES[p.lang]
   const other = p.lang === 'en' ? 'zh-CN' : 'en'
@@ -140,7 +143,12 @@ export function RewardsPage(p: {
             </p>
           </section>
         ) : (
-          <p class="muted">{t.signInToRedeem}</p>
+          <>
+            <p class="muted">{t.signInToRedeem}</p>
+            {p.signInCsrf ? (
+              <SignInStartForm lang={p.lang} brandSlug={p.brandSlug} csrf={p.signInCsrf} />
+            ) : null}
+          </>
         )}
         {p.result ? <RedeemResult lang={p.lang} result={p.result} /> : null}
         {p.rewards.length === 0 ? (

@@ -13,7 +13,8 @@ import type { StaffRole } from './staff/staff-schema.ts'
 /** Everything a route needs, built once by server.ts (or a test) and passed in. */
 export type AppDeps = {
   db: Db
-  config: Pick<Config, 'publicBaseUrl' | 'cookieSecure'>
+  /** trustProxy: who may name the client's address (TRUST_PROXY); the socket's peer alone when absent. */
+  config: Pick<Config, 'publicBaseUrl' | 'cookieSecure'> & Partial<Pick<Config, 'trustProxy'>>
   clock: Clock
   keyring: Keyring
   masterKey: Uint8Array

@@ -23,7 +23,7 @@ import { parseToken } from '../codes/token.ts'
 import { memberCookieName, readMemberSession } from '../members/member-session.ts'
 import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
-import { createClientIp, type TrustProxy } from '../request-ip.ts'
+import { createClientIp } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { DEVICE_COOKIE_NAME, deviceCsrfToken, isValidDeviceCsrf } from './device-token.ts'
 import { truncateIp } from './ip-prefix.ts'
@@ -48,8 +48,6 @@ export const ENUMERATION_ALERT_PER_MINUTE = 200
 const SCAN_JS = fs.readFileSync(new URL('../../views/static/scan.js', import.meta.url))
 
 export type ScanDeps = AppDeps & {
-  /** TRUST_PROXY (src/config.ts): whose X-Forwarded-For names the client; the socket's address when absent. */
-  config: { trustProxy?: TrustProxy }
   resolvePlace: PlaceResolver
   distanceKm: (a: { lat: number; lon: number }, b: { lat: number; lon: number }) => number
   /** For the diversion checks after a location post; the shipped regions when absent. */

@@ -10,7 +10,7 @@ import {
 } from '../../views/admin/staff-pages.tsx'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { createRateLimiter } from '../rate-limit.ts'
-import { clientIp } from '../request-ip.ts'
+import { createClientIp } from '../request-ip.ts'
 import { listAudit } from './audit-store.ts'
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.ts'
 import { requireRole } from './staff-auth.ts'
@@ -77,6 +77,7 @@ export function staffView(s: SignedInStaff) {
 
 /** Sign-in, sign-out and invitation acceptance: the admin routes reachable without a session. */
 export function createStaffPublicRoutes(deps: StaffDeps) {
+  const clientIp = createClientIp(deps.config.trustProxy ?? 'none')
   const limiter = createRateLimiter({ limit: SIGN_IN_ATTEMPTS_PER_IP, windowMs: SIGN_IN_WINDOW_MS })
   // Failures per email address, known or not, so that "locked" does not reveal who has an account.
   const byEmail = createRateLimiter({ limit: MAX_FAILED_SIGN_INS, windowMs: LOCKOUT_MS })

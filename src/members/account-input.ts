@@ -69,10 +69,7 @@ export function profileErrorsOf(error: z.ZodError): Partial<Record<ProfileField,
 }
 
 /** Checkboxes: a ticked box sends `yes`, an unticked one sends nothing. */
-export const ConsentForm = z.object({
-  location: z.literal('yes').optional(),
-  marketing: z.literal('yes').optional(),
-})
+export const ConsentForm = z.object({ marketing: z.literal('yes').optional() })
 
 export const DeleteForm = z.object({ confirm: z.literal('yes') })
 

@@ -216,7 +216,7 @@ export function createAccountRoutes(deps: AppDeps) {
       recordConsents(
         brandDb(deps.db, s.brand.id),
         s.member.id,
-        { location: parsed.data.location === 'yes', marketing: parsed.data.marketing === 'yes' },
+        { marketing: parsed.data.marketing === 'yes' },
         deps.clock.now(),
       )
       return back(c, s.brand, '/profile', '&saved=consents')

@@ -27,8 +27,13 @@ import type { Member } from './member-store.ts'
 export const EXPIRING_WINDOW_MS = 30 * 24 * 3_600_000
 const DEFAULT_TIER_WINDOW_DAYS = 365
 
-/** The versions of the texts a member agrees to on the profile page; a new text gets a new version. */
-export const CONSENT_VERSIONS = { location: '2026-11', marketing: '2026-11' } as const
+/**
+ * The versions of the texts a member agrees to on the profile page; a new text gets a new version.
+ * Location is not among them: the scan page asks for it at each scan, and nothing ever read a
+ * standing location consent. The 'location' events recorded earlier stay in the member's consent
+ * history (their data download, the console), untouched by this form.
+ */
+export const CONSENT_VERSIONS = { marketing: '2026-11' } as const
 export type SettableConsent = keyof typeof CONSENT_VERSIONS
 export const SETTABLE_CONSENTS = Object.keys(CONSENT_VERSIONS) as SettableConsent[]
 
@@ -139,9 +144,9 @@ export function consentHistory(bdb: BrandDb, memberId: number, db: DbLike = bdb.
 
 /** The settable consents as they stand: the newest event of each kind decides. */
 export function currentConsents(events: ConsentEvent[]): Record<SettableConsent, boolean> {
-  const state = { location: false, marketing: false }
-  for (const kind of SETTABLE_CONSENTS) state[kind] = events.find((e) => e.kind === kind)?.granted ?? false
-  return state
+  return Object.fromEntries(
+    SETTABLE_CONSENTS.map((kind) => [kind, events.find((e) => e.kind === kind)?.granted ?? false]),
+  ) as Record<SettableConsent, boolean>
 }
 
 /**

@@ -341,21 +341,43 @@ describe('consent settings', () => {
         .all()
         .map((e) => ({ kind: e.kind, granted: e.granted, version: e.version, at: e.at }))
     const start = t.clock.now()
-    expect((await me.post('/me/tea/consents', { location: 'yes' })).status).toBe(303)
-    t.clock.advance(60_000)
-    await me.post('/me/tea/consents', { location: 'yes' })
-    await me.post('/me/tea/consents', { location: 'yes', marketing: 'yes' })
+    expect((await me.post('/me/tea/consents', { marketing: 'yes' })).status).toBe(303)
     t.clock.advance(60_000)
     await me.post('/me/tea/consents', { marketing: 'yes' })
+    t.clock.advance(60_000)
+    await me.post('/me/tea/consents', {})
     expect(events()).toEqual([
-      { kind: 'location', granted: true, version: CONSENT_VERSIONS.location, at: start },
-      { kind: 'marketing', granted: true, version: CONSENT_VERSIONS.marketing, at: start + 60_000 },
-      { kind: 'location', granted: false, version: CONSENT_VERSIONS.location, at: start + 120_000 },
+      { kind: 'marketing', granted: true, version: CONSENT_VERSIONS.marketing, at: start },
+      { kind: 'marketing', granted: false, version: CONSENT_VERSIONS.marketing, at: start + 120_000 },
     ])
+    await me.post('/me/tea/consents', { marketing: 'yes' })
     const page = await (await me.get('/me/tea/profile?lang=en&saved=consents')).text()
     expect(page).toContain('Your consent settings were updated.')
     expect(page).toMatch(/name="marketing" value="yes" checked/)
-    expect(page).not.toMatch(/name="location" value="yes" checked/)
+  })
+
+  it('offers no standing location consent, which nothing reads, and keeps one given earlier as it was', async () => {
+    const { t, me, member, brand } = await setup()
+    const earlier = { brandId: brand.brandId, memberId: member.id, kind: 'location', version: '2026-11' }
+    t.db
+      .insert(memberConsents)
+      .values({ ...earlier, kind: 'location', granted: true, at: t.clock.now() })
+      .run()
+    const page = await (await me.get('/me/tea/profile?lang=en')).text()
+    expect(page).not.toContain('name="location"')
+    expect(page).toContain('each scan page asks separately whether to share your location')
+    t.clock.advance(60_000)
+    await me.post('/me/tea/consents', { marketing: 'yes', location: 'yes' })
+    await me.post('/me/tea/consents', {})
+    const location = t.db
+      .select()
+      .from(memberConsents)
+      .where(and(eq(memberConsents.memberId, member.id), eq(memberConsents.kind, 'location')))
+      .all()
+    expect(location).toHaveLength(1)
+    expect(location[0]).toMatchObject({ granted: true, version: '2026-11' })
+    const data = (await (await me.get('/me/tea/data.json')).json()) as MemberExport
+    expect(data.consents.filter((e) => e.kind === 'location')).toHaveLength(1)
   })
 })
 
@@ -436,7 +458,7 @@ describe('deleting my account', () => {
       gender: 'female',
       regionCode: 'CN-31',
     })
-    await me.post('/me/tea/consents', { location: 'yes', marketing: 'yes' })
+    await me.post('/me/tea/consents', { marketing: 'yes' })
     t.db
       .insert(outbox)
       .values({ brandId: brand.brandId, channel: 'sms', recipient: PHONE, text: 'code 123456', createdAt: 0 })
@@ -489,7 +511,7 @@ describe('deleting my account', () => {
     // Consents stay as the record of what was agreed; the ledger keeps its lines against the bare id.
     expect(
       t.db.select().from(memberConsents).where(eq(memberConsents.memberId, member.id)).all(),
-    ).toHaveLength(2)
+    ).toHaveLength(1)
     expect(t.db.select().from(ledgerEntries).all()).toEqual(linesBefore)
     expect(balanceOf(t.db, brand.brandId, member.id)).toBe(25)
     expect(checkLedger(t.db.$client)).toEqual([])

@@ -75,7 +75,8 @@ const zh = {
     regionTooLong: '地区代码最多 10 个字符。',
   } satisfies Record<ProfileErrorKey, string>,
   consents: '授权设置',
-  consentLocation: 'Use my location when I scan, to check where the product was sold',
+  locationAtScan:
+    '位置：每次扫码时，扫码页面会单独询问是否分享位置；您不点击“分享位置”，就不会读取您的位置。',
   consentMarketing: '接收品牌的优惠和活动信息',
   consentVersion: (v: string) => `条款版本 ${v}`,
   saveConsents: '保存授权设置',
@@ -158,7 +159,8 @@ const en: Catalogue = {
     regionTooLong: 'A region code can have at most 10 characters.',
   },
   consents: 'Consent settings',
-  consentLocation: 'Use my location when I scan, to check where the product was sold',
+  locationAtScan:
+    'Location: each scan page asks separately whether to share your location; unless you tap “Share location” there, it is not read.',
   consentMarketing: 'Send me the brand’s offers and news',
   consentVersion: (v) => `text version ${v}`,
   saveConsents: 'Save consent settings',

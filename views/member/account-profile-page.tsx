@@ -92,15 +92,14 @@ export function ProfilePage(p: {
         <form class="stack card" method="post" action={action('/consents')}>
           {csrf}
           <label class="check">
-            <input type="checkbox" name="location" value="yes" checked={p.consents.location} />
-            {t.consentLocation} <span class="muted">({t.consentVersion(CONSENT_VERSIONS.location)})</span>
-          </label>
-          <label class="check">
             <input type="checkbox" name="marketing" value="yes" checked={p.consents.marketing} />
             {t.consentMarketing} <span class="muted">({t.consentVersion(CONSENT_VERSIONS.marketing)})</span>
           </label>
           <button type="submit">{t.saveConsents}</button>
         </form>
+        <p class="muted" data-location-consent>
+          {t.locationAtScan}
+        </p>
 
         <h2>{t.myData}</h2>
         <p>

@@ -18,7 +18,7 @@ import { createGroupCommit } from '../db/group-commit.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import type { ClaimOutcome } from '../points/claim-store.ts'
 import { createRateLimiter } from '../rate-limit.ts'
-import { clientIp } from '../request-ip.ts'
+import { createClientIp } from '../request-ip.ts'
 import { DEVICE_COOKIE_NAME, isValidDeviceCsrf } from '../scans/device-token.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { BRAND_PARAM, findBrandBySlug } from './account-auth.ts'
@@ -80,6 +80,7 @@ export function createMemberRoutes(deps: AppDeps) {
   const signInKeys = { otpKey: deriveKey(deps.masterKey, 'member otp'), pii: memberPii(deps.masterKey) }
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
   const device = createConsumerDevice(deps)
+  const clientIp = createClientIp(deps.config.trustProxy ?? 'none')
   const starts = createRateLimiter({ limit: OTP_STARTS_PER_IP_PER_HOUR, windowMs: 3_600_000 })
   const verifies = createRateLimiter({ limit: OTP_VERIFIES_PER_IP_PER_HOUR, windowMs: 3_600_000 })
   // Without a configured sender, codes go to the development outbox (log + admin console). The

@@ -48,7 +48,7 @@ import {
 
 type StaffDeps = AppDeps & { sessionKey: Uint8Array }
 
-const SIGN_IN_ATTEMPTS_PER_IP = 30
+export const SIGN_IN_ATTEMPTS_PER_IP = 30
 const SIGN_IN_WINDOW_MS = 10 * 60_000
 
 /**

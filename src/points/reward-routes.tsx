@@ -17,6 +17,7 @@ import {
   RewardsPage,
 } from '../../views/member/rewards-page.tsx'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { isValidMemberCsrf, memberCsrfKey, memberCsrfToken } from '../members/account-csrf.ts'
@@ -214,6 +215,7 @@ function formValues(r: NonNullable<ReturnType<typeof findReward>>): RewardFormVa
 
 /** The rewards catalogue (owner edits, analyst reads) and the redemptions list with cancellation. */
 export function createRewardAdminRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   const actorOf = (c: Context<AppEnv>) => ({ staffId: c.get('staff').staffId, label: c.get('staff').email })
   const bodyOf = async (c: Context<AppEnv>) => {
     const body = await c.req.parseBody()
@@ -233,7 +235,8 @@ export function createRewardAdminRoutes(deps: AppDeps) {
     }
     return values
   }
-  const savedNotice = (name: string) => `/admin/rewards?notice=${encodeURIComponent(`Reward ${name} saved`)}`
+  const savedNotice = (c: Context<AppEnv>, name: string) =>
+    notices.href(c, '/admin/rewards', `Reward ${name} saved`)
 
   return new Hono<AppEnv>()
     .get('/rewards', requireRole('rewards.read'), (c) => {
@@ -243,7 +246,7 @@ export function createRewardAdminRoutes(deps: AppDeps) {
           staff={staffView(s)}
           rewards={listRewards(s.bdb)}
           canEdit={can(s.role, 'rewards.manage')}
-          notice={c.req.query('notice')}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -262,7 +265,7 @@ export function createRewardAdminRoutes(deps: AppDeps) {
       }
       const outcome = createReward(s.bdb, actorOf(c), parsed.data, deps.clock.now())
       if (outcome.kind !== 'saved') return c.notFound()
-      return c.redirect(savedNotice(outcome.reward.name), 303)
+      return c.redirect(savedNotice(c, outcome.reward.name), 303)
     })
     .get('/rewards/:id{[0-9]+}', requireRole('rewards.manage'), (c) => {
       const s = c.get('staff')
@@ -288,7 +291,7 @@ export function createRewardAdminRoutes(deps: AppDeps) {
       }
       const outcome = updateReward(s.bdb, actorOf(c), id, parsed.data, deps.clock.now())
       if (outcome.kind !== 'saved') return c.notFound()
-      return c.redirect(savedNotice(outcome.reward.name), 303)
+      return c.redirect(savedNotice(c, outcome.reward.name), 303)
     })
     .get('/redemptions', requireRole('rewards.read'), (c) => {
       const s = c.get('staff')
@@ -301,7 +304,7 @@ export function createRewardAdminRoutes(deps: AppDeps) {
           nextBefore={page.nextBefore}
           canCancel={can(s.role, 'rewards.manage')}
           mask={maskIdentifier}
-          notice={c.req.query('notice')}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -346,7 +349,11 @@ export function createRewardAdminRoutes(deps: AppDeps) {
         )
       }
       return c.redirect(
-        `/admin/redemptions?notice=${encodeURIComponent(`Redemption ${redemption.code} cancelled; ${redemption.points} points given back`)}`,
+        notices.href(
+          c,
+          '/admin/redemptions',
+          `Redemption ${redemption.code} cancelled; ${redemption.points} points given back`,
+        ),
         303,
       )
     })

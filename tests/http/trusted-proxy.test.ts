@@ -28,7 +28,7 @@ describe('the staff sign-in limit behind a reverse proxy', () => {
     for (const [trustProxy, apart] of [
       ['one-hop', true],
       ['none', false],
-    ] as [TrustProxy, boolean][]) {
+    ] as [TrustProxy & string, boolean][]) {
       const t = buildTestApp()
       const app = createApp({ ...t.deps, config: { ...t.deps.config, trustProxy } })
       for (let i = 0; i < SIGN_IN_ATTEMPTS_PER_IP; i++)

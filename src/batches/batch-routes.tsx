@@ -38,6 +38,7 @@ import {
   listPrintExports,
   revokeDownloadLink,
 } from './print-export-store.ts'
+import { isOverFormatCap, MAX_PDF_CODES } from './print-formats.ts'
 import { openPrintFile } from './print-job.ts'
 
 const actorOf = (s: SignedInStaff) => ({ staffId: s.staffId, label: s.email })
@@ -46,6 +47,8 @@ const humanOf = (c: Code) => formatHuman(assembleToken(c.kid, c.serial, c.tag))
 function parseState(v: string | undefined): CodeState | undefined {
   return CODE_STATES.find((s) => s === v)
 }
+
+const PDF_CAP = MAX_PDF_CODES.toLocaleString('en')
 
 /** The admin console's batches: create (minted in the background), watch, print, activate, void. */
 export function createBatchRoutes(deps: AppDeps) {
@@ -179,6 +182,11 @@ export function createBatchRoutes(deps: AppDeps) {
       if (range.from > range.to || range.to > batch.quantity) {
         return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${batch.quantity}.`] }, 422)
       }
+      // The CLI's cap: pdfkit keeps an index entry per page in memory for as long as the file streams.
+      if (isOverFormatCap(parsed.data.format, range.to - range.from + 1)) {
+        const message = `A PDF label sheet holds at most ${PDF_CAP} codes: choose a range of at most ${PDF_CAP}, or use SVG ZIP / CSV.`
+        return renderBatch(c, batchId, { errors: [message] }, 422)
+      }
       const file = openPrintFile(
         s.bdb,
         actorOf(s),
@@ -259,6 +267,11 @@ export function createBatchRoutes(deps: AppDeps) {
       if (!parsed.success) return renderBatch(c, batchId, { errors: issuesOf(parsed.error) }, 422)
       if (batch.status !== 'ready')
         return renderBatch(c, batchId, { errors: ['Links can be made once minting is finished.'] }, 422)
+      // A link carries the whole batch (the printer downloads #1 to the last code).
+      if (isOverFormatCap(parsed.data.format, batch.quantity)) {
+        const message = `A PDF label sheet holds at most ${PDF_CAP} codes, and a printer link carries the whole batch of ${batch.quantity.toLocaleString('en')}: choose SVG ZIP or CSV for the link, or download PDFs of at most ${PDF_CAP} codes under Print files.`
+        return renderBatch(c, batchId, { errors: [message] }, 422)
+      }
       const { token } = createDownloadLink(s.bdb, actorOf(s), { batchId, ...parsed.data }, deps.clock.now())
       return renderBatch(c, batchId, {
         notice: 'Link created.',

@@ -57,3 +57,14 @@ export function safeFileStem(name: string): string {
 
 /** pdfkit keeps a little index per page; beyond this a label sheet should be split or made as svg-zip. */
 export const MAX_PDF_CODES = 100_000
+
+/**
+ * Whether a print file of this format would hold more codes than it can: only a PDF has a cap.
+ *
+ * @example
+ * isOverFormatCap('pdf', 150_000) // true
+ * isOverFormatCap('svg-zip', 10_000_000) // false
+ */
+export function isOverFormatCap(format: PrintFormat, codeCount: number): boolean {
+  return format === 'pdf' && codeCount > MAX_PDF_CODES
+}

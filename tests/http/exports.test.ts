@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { assembleToken } from '../../src/codes/token.ts'
 import { auditLog, codes, printExports } from '../../src/db/schema.ts'
+import { largeReadyBatch } from '../support/batch-fixture.ts'
 import {
   buildTestApp,
   insertBatch,
@@ -22,6 +23,9 @@ async function ownerWithReadyBatch() {
   const owner = await signInAs(t, brand.ownerId)
   return { t, brand, product, batch, owner }
 }
+
+const auditActions = (t: TestApp, action: string) =>
+  t.db.select().from(auditLog).where(eq(auditLog.action, action)).all()
 
 const statesOf = (t: TestApp, batchId: number) =>
   t.db
@@ -151,6 +155,34 @@ describe('downloading a print file', () => {
     expect(await res.text()).toContain(message)
     expect(t.db.select().from(printExports).all()).toHaveLength(0)
     expect(statesOf(t, batch.id)).toEqual(Array(QUANTITY).fill('generated'))
+  })
+})
+
+describe('the size of a PDF label sheet', () => {
+  it.each([
+    ['the whole batch of 1,500,000 codes', '1', '1500000'],
+    ['100,001 codes, one over the cap', '1', '100001'],
+  ])(
+    'refuses a PDF of %s with 422 on the batch page, and records and audits nothing',
+    async (_, from, to) => {
+      const { t, brand, product, owner } = await ownerWithReadyBatch()
+      const large = largeReadyBatch(t, brand.brandId, product.id, 1_500_000)
+      const res = await owner.post(`/admin/batches/${large.id}/export`, { format: 'pdf', from, to })
+      expect(res.status).toBe(422)
+      const html = await res.text()
+      expect(html).toMatch(/^<!doctype html>/)
+      expect(html).toContain(
+        'A PDF label sheet holds at most 100,000 codes: choose a range of at most 100,000, or use SVG ZIP / CSV.',
+      )
+      expect(t.db.select().from(printExports).all()).toHaveLength(0)
+      expect(auditActions(t, 'export.download')).toHaveLength(0)
+    },
+  )
+
+  it('states the limit next to the format choice', async () => {
+    const { batch, owner } = await ownerWithReadyBatch()
+    const html = await (await owner.get(`/admin/batches/${batch.id}`)).text()
+    expect(html).toContain('<option value="pdf">PDF label sheet (A4, at most 100,000 codes)</option>')
   })
 })
 

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { auditLog, downloadLinks, printExports } from '../../src/db/schema.ts'
+import { auditLog, downloadLinks, printExports, products } from '../../src/db/schema.ts'
 import { hashToken } from '../../src/staff/staff-store.ts'
+import { largeReadyBatch } from '../support/batch-fixture.ts'
 import {
   buildTestApp,
   insertBatch,
@@ -167,5 +168,34 @@ describe('a one-time link for a printing house', () => {
     expect(res.status).toBe(422)
     expect(await res.text()).toContain(message)
     expect(t.db.select().from(downloadLinks).all()).toHaveLength(1)
+  })
+  it('refuses a PDF link for a batch over the 100,000 codes a label sheet holds, and records nothing', async () => {
+    const { t, brand, owner } = await linkMadeByOwner()
+    const product = t.db.select().from(products).get()!
+    const large = largeReadyBatch(t, brand.brandId, product.id, 1_500_000)
+    const auditBefore = t.db.select().from(auditLog).where(eq(auditLog.action, 'download-link.create')).all()
+    const res = await owner.post(`/admin/batches/${large.id}/links`, {
+      recipient: RECIPIENT,
+      format: 'pdf',
+      ttlHours: '48',
+    })
+    expect(res.status).toBe(422)
+    const html = await res.text()
+    expect(html).toContain(
+      'A PDF label sheet holds at most 100,000 codes, and a printer link carries the whole batch of 1,500,000',
+    )
+    expect(html).not.toMatch(/\/dl\/[A-Za-z0-9_-]{20,}/)
+    expect(t.db.select().from(downloadLinks).where(eq(downloadLinks.batchId, large.id)).all()).toHaveLength(0)
+    expect(
+      t.db.select().from(auditLog).where(eq(auditLog.action, 'download-link.create')).all(),
+    ).toHaveLength(auditBefore.length)
+
+    const svg = await owner.post(`/admin/batches/${large.id}/links`, {
+      recipient: RECIPIENT,
+      format: 'svg-zip',
+      ttlHours: '48',
+    })
+    expect(svg.status).toBe(200)
+    expect(t.db.select().from(downloadLinks).where(eq(downloadLinks.batchId, large.id)).all()).toHaveLength(1)
   })
 })

@@ -2,7 +2,7 @@ import type { CodeState } from '../../src/batches/batch-schema.ts'
 import { CODE_STATES, VOID_REASONS } from '../../src/batches/batch-schema.ts'
 import type { BatchWithProduct, Code } from '../../src/batches/batch-store.ts'
 import type { DownloadLink } from '../../src/batches/print-export-store.ts'
-import { PRINT_FORMATS } from '../../src/batches/print-formats.ts'
+import { MAX_PDF_CODES, PRINT_FORMATS } from '../../src/batches/print-formats.ts'
 import type { Product } from '../../src/products/product-store.ts'
 import { AdminPage, CsrfField, FormErrors, formatTime, type StaffView } from './admin-page.tsx'
 
@@ -11,7 +11,7 @@ const FORMAT_LABELS: Record<(typeof PRINT_FORMATS)[number], string> = {
   txt: 'TXT (tab-separated)',
   'csv-zip': 'CSV chunks in a ZIP (large batches)',
   'svg-zip': 'ZIP of SVG QR images',
-  pdf: 'PDF label sheet (A4)',
+  pdf: `PDF label sheet (A4, at most ${MAX_PDF_CODES.toLocaleString('en')} codes)`,
 }
 
 export function BatchesPage(props: {
@@ -432,6 +432,10 @@ export function BatchPage(p: BatchPageProps) {
                     ))}
                   </select>
                 </label>
+                <p class="muted">
+                  A link carries the whole batch (#1–#{batch.quantity.toLocaleString('en')}), so a PDF link
+                  needs a batch of at most {MAX_PDF_CODES.toLocaleString('en')} codes.
+                </p>
                 <label>
                   Valid for (hours)
                   <input name="ttlHours" type="number" min={1} max={336} value="48" />

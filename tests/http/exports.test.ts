@@ -253,6 +253,15 @@ describe('activating and voiding codes of a batch', () => {
     expect(statesOf(t, batch.id).slice(0, 4)).toEqual(['voided', 'voided', 'activated', 'activated'])
   })
 
+  it('guards voiding with the required box, not with an hx-confirm a plain form never fires', async () => {
+    const { batch, owner } = await ownerWithReadyBatch()
+    for (const path of [`/admin/batches/${batch.id}`, '/admin/codes']) {
+      const html = await (await owner.get(path)).text()
+      expect(html, path).toContain('<input type="checkbox" name="confirm" value="yes" required=""')
+      expect(html, path).not.toContain('hx-confirm')
+    }
+  })
+
   it('refuses to void without the confirmation box ticked, and voids nothing', async () => {
     const { t, batch, owner } = await ownerWithReadyBatch()
     const res = await owner.post(`/admin/batches/${batch.id}/void`, {

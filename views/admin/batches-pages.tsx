@@ -389,12 +389,7 @@ export function BatchPage(p: BatchPageProps) {
           </section>
           <section class="card">
             <h2>Void codes</h2>
-            <form
-              class="stack"
-              method="post"
-              action={`/admin/batches/${batch.id}/void`}
-              hx-confirm="Void these codes? Voided codes can never earn points. This cannot be undone."
-            >
+            <form class="stack" method="post" action={`/admin/batches/${batch.id}/void`}>
               <CsrfField token={p.staff.csrfToken} />
               <div class="inline form">
                 <label>

@@ -68,13 +68,7 @@ export function CodesPage(props: {
             Paste codes, printed serials or scanned URLs (one per line), or upload a CSV whose first column or
             <code>url</code>/<code>serial</code> column holds them. At most 100,000 at once.
           </p>
-          <form
-            class="stack"
-            method="post"
-            action="/admin/codes/void"
-            enctype="multipart/form-data"
-            hx-confirm="Void these codes? Voided codes can never earn points. This cannot be undone."
-          >
+          <form class="stack" method="post" action="/admin/codes/void" enctype="multipart/form-data">
             <CsrfField token={props.staff.csrfToken} />
             <label>
               Codes

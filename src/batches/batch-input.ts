@@ -47,6 +47,11 @@ export const RangeForm = z
   .object({ from: seqNumber, to: seqNumber })
   .refine((r) => r.from <= r.to, '"from" must not be after "to"')
 
+/** Activating asks first: only its confirmation page sends `confirm=yes`. */
+export const ConfirmForm = z.object({
+  confirm: z.literal('yes', 'confirm on the confirmation page'),
+})
+
 const gridSize = z.preprocess(
   (v) => (v === '' ? undefined : v),
   z.coerce.number().int().min(1).max(20).optional(),

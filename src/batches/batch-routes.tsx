@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import {
+  ActivateConfirmPage,
   BatchesPage,
   type BatchFormValues,
   BatchPage,
@@ -19,7 +20,7 @@ import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
 import { issuesOf } from '../staff/staff-input.ts'
 import { staffView } from '../staff/staff-routes.tsx'
-import { BatchForm, ExportForm, LinkForm, RangeForm, VoidForm } from './batch-input.ts'
+import { BatchForm, ConfirmForm, ExportForm, LinkForm, RangeForm, VoidForm } from './batch-input.ts'
 import { CODE_STATES, type CodeState } from './batch-schema.ts'
 import {
   type Code,
@@ -30,7 +31,14 @@ import {
   listBatches,
   listCodes,
 } from './batch-store.ts'
-import { activateCodes, MAX_VOID_LIST, voidRange, voidSerials } from './code-actions-store.ts'
+import {
+  type ActivationRefusal,
+  activateCodes,
+  activationRefusal,
+  MAX_VOID_LIST,
+  voidRange,
+  voidSerials,
+} from './code-actions-store.ts'
 import {
   createDownloadLink,
   exportsHoldingCode,
@@ -202,14 +210,34 @@ export function createBatchRoutes(deps: AppDeps) {
     .post('/batches/:id{[0-9]+}/activate', requireRole('catalogue.write'), async (c) => {
       const s = c.get('staff')
       const batchId = Number(c.req.param('id'))
-      const parsed = RangeForm.safeParse(await c.req.parseBody())
+      const body = await c.req.parseBody()
+      const parsed = RangeForm.safeParse(body)
       if (!parsed.success) return renderBatch(c, batchId, { errors: issuesOf(parsed.error) }, 422)
+      const refuse = (refusal: ActivationRefusal) =>
+        renderBatch(
+          c,
+          batchId,
+          {
+            errors: [
+              refusal.kind === 'not-ready'
+                ? 'Codes can be activated once minting is finished.'
+                : `Choose codes between #1 and #${refusal.quantity}.`,
+            ],
+          },
+          422,
+        )
+      // Activation cannot be undone and binds no distributor: only the confirmation page, which
+      // names the count and says so, sends confirm=yes.
+      if (!ConfirmForm.safeParse(body).success) {
+        const batch = findBatch(s.bdb, batchId)
+        if (!batch) return c.notFound()
+        const refusal = activationRefusal(batch, parsed.data)
+        if (refusal) return refuse(refusal)
+        return c.html(<ActivateConfirmPage staff={staffView(s)} batch={batch} range={parsed.data} />)
+      }
       const outcome = activateCodes(s.bdb, actorOf(s), batchId, parsed.data, deps.clock.now())
       if (outcome.kind === 'not-found') return c.notFound()
-      if (outcome.kind === 'not-ready')
-        return renderBatch(c, batchId, { errors: ['Codes can be activated once minting is finished.'] }, 422)
-      if (outcome.kind === 'bad-range')
-        return renderBatch(c, batchId, { errors: [`Choose codes between #1 and #${outcome.quantity}.`] }, 422)
+      if (outcome.kind !== 'activated') return refuse(outcome)
       const skipped =
         outcome.skipped > 0
           ? ` (${outcome.skipped} already activated, claimed or voided were left as they were)`

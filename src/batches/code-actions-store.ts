@@ -15,6 +15,25 @@ export type ActivateOutcome =
   | { kind: 'not-ready' }
   | { kind: 'bad-range'; quantity: number }
 
+export type ActivationRefusal = Extract<ActivateOutcome, { kind: 'not-ready' | 'bad-range' }>
+
+/**
+ * Why this range of a batch cannot be activated, or null when it can; the console asks before it
+ * shows the confirmation, and `activateCodes` asks again inside its transaction.
+ *
+ * @example
+ * activationRefusal({ status: 'ready', quantity: 12 }, { from: 10, to: 13 }) // { kind: 'bad-range', quantity: 12 }
+ */
+export function activationRefusal(
+  batch: { status: string; quantity: number },
+  range: Range,
+): ActivationRefusal | null {
+  if (batch.status !== 'ready') return { kind: 'not-ready' }
+  if (range.from < 1 || range.to > batch.quantity || range.from > range.to)
+    return { kind: 'bad-range', quantity: batch.quantity }
+  return null
+}
+
 /**
  * Warehouse-out: codes of a batch (all, or a seq range) start to earn points. Codes already
  * activated, claimed or voided are left as they are and counted as skipped.
@@ -27,10 +46,9 @@ export function activateCodes(bdb: BrandDb, actor: Actor, batchId: number, range
       .where(bdb.scoped(batches, eq(batches.id, batchId)))
       .get()
     if (!batch) return { kind: 'not-found' }
-    if (batch.status !== 'ready') return { kind: 'not-ready' }
     const r = range ?? { from: 1, to: batch.quantity }
-    if (r.from < 1 || r.to > batch.quantity || r.from > r.to)
-      return { kind: 'bad-range', quantity: batch.quantity }
+    const refusal = activationRefusal(batch, r)
+    if (refusal) return refusal
     const result = tx
       .update(codes)
       .set({ state: 'activated', activatedAt: now })

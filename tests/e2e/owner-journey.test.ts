@@ -100,6 +100,10 @@ describe('a brand owner preparing a print run in a real browser', () => {
     expect(await activate.locator('input[name="from"]').inputValue()).toBe('1')
     expect(await activate.locator('input[name="to"]').inputValue()).toBe(String(QUANTITY))
     await activate.getByRole('button', { name: 'Activate codes' }).click()
+    // Activation asks first: it names the count and that these codes are bound to no distributor.
+    await page.getByRole('heading', { name: `Activate ${QUANTITY} codes (#1–#${QUANTITY})` }).waitFor()
+    expect(await page.locator('.warn').innerText()).toContain('not bound to any distributor')
+    await page.getByRole('button', { name: `Activate ${QUANTITY} codes` }).click()
     await page.waitForURL((u) => u.searchParams.has('notice'))
     expect(await page.locator('.notice').innerText()).toContain(`${QUANTITY} codes activated`)
 

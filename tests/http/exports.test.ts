@@ -189,7 +189,11 @@ describe('the size of a PDF label sheet', () => {
 describe('activating and voiding codes of a batch', () => {
   it('activates a range, then voids part of it with a reason, and counts every state right', async () => {
     const { t, batch, owner } = await ownerWithReadyBatch()
-    const act = await owner.post(`/admin/batches/${batch.id}/activate`, { from: '1', to: '8' })
+    const act = await owner.post(`/admin/batches/${batch.id}/activate`, {
+      from: '1',
+      to: '8',
+      confirm: 'yes',
+    })
     expect(act.status).toBe(303)
     expect(decodeURIComponent(act.headers.get('location')!)).toContain('8 codes activated.')
 
@@ -248,9 +252,49 @@ describe('activating and voiding codes of a batch', () => {
       reason: 'stolen',
       confirm: 'yes',
     })
-    const act = await owner.post(`/admin/batches/${batch.id}/activate`, { from: '1', to: '4' })
+    const act = await owner.post(`/admin/batches/${batch.id}/activate`, {
+      from: '1',
+      to: '4',
+      confirm: 'yes',
+    })
     expect(decodeURIComponent(act.headers.get('location')!)).toContain('2 codes activated (2 already')
     expect(statesOf(t, batch.id).slice(0, 4)).toEqual(['voided', 'voided', 'activated', 'activated'])
+  })
+
+  it('asks first: names the count and that the codes bind no distributor, and activates nothing until confirmed', async () => {
+    const { t, batch, owner } = await ownerWithReadyBatch()
+    const ask = await owner.post(`/admin/batches/${batch.id}/activate`, { from: '3', to: '10' })
+    expect(ask.status).toBe(200)
+    const html = await ask.text()
+    expect(html).toContain(`Activate 8 codes (#3–#10) of batch #${batch.id}?`)
+    expect(html).toContain('They earn points from now on and are not bound to any distributor')
+    expect(html).toContain('<a href="/admin/shipments/new">Shipments</a>')
+    expect(html).toContain(`<a href="/admin/batches/${batch.id}">Cancel</a>`)
+    expect(statesOf(t, batch.id)).toEqual(Array(QUANTITY).fill('generated'))
+    expect(auditActions(t, 'codes.activate')).toHaveLength(0)
+
+    // The confirmation posts the same range again, with confirm=yes.
+    const form = /<form class="inline" method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html)!
+    expect(form[1]).toBe(`/admin/batches/${batch.id}/activate`)
+    const fields = Object.fromEntries(
+      [...form[2]!.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    )
+    expect(fields).toMatchObject({ from: '3', to: '10', confirm: 'yes' })
+    const confirmed = await owner.post(form[1]!, fields)
+    expect(confirmed.status).toBe(303)
+    expect(decodeURIComponent(confirmed.headers.get('location')!)).toContain('8 codes activated.')
+    expect(statesOf(t, batch.id).filter((s) => s === 'activated')).toHaveLength(8)
+  })
+
+  it('names a factory-sized count in full on the confirmation', async () => {
+    const { t, brand, product, owner } = await ownerWithReadyBatch()
+    const large = largeReadyBatch(t, brand.brandId, product.id, 1_500_000)
+    const form = await (await owner.get(`/admin/batches/${large.id}`)).text()
+    expect(form).toContain('value="1500000"')
+    const ask = await owner.post(`/admin/batches/${large.id}/activate`, { from: '1', to: '1500000' })
+    expect(ask.status).toBe(200)
+    expect(await ask.text()).toContain(`Activate 1,500,000 codes (#1–#1,500,000) of batch #${large.id}?`)
+    expect(auditActions(t, 'codes.activate')).toHaveLength(0)
   })
 
   it('guards voiding with the required box, not with an hx-confirm a plain form never fires', async () => {
@@ -274,10 +318,17 @@ describe('activating and voiding codes of a batch', () => {
     expect(statesOf(t, batch.id)).toEqual(Array(QUANTITY).fill('generated'))
   })
 
-  it('refuses a range outside the batch with 422', async () => {
+  it('refuses a range outside the batch with 422, before and after the confirmation', async () => {
     const { t, batch, owner } = await ownerWithReadyBatch()
-    const act = await owner.post(`/admin/batches/${batch.id}/activate`, { from: '10', to: '13' })
-    expect(act.status).toBe(422)
+    for (const confirm of [{}, { confirm: 'yes' }] as Record<string, string>[]) {
+      const act = await owner.post(`/admin/batches/${batch.id}/activate`, {
+        from: '10',
+        to: '13',
+        ...confirm,
+      })
+      expect(act.status).toBe(422)
+      expect(await act.text()).toContain(`Choose codes between #1 and #${QUANTITY}.`)
+    }
     const voided = await owner.post(`/admin/batches/${batch.id}/void`, {
       from: '0',
       to: '2',

@@ -105,7 +105,7 @@ describe('another brand’s rows are out of reach', () => {
 
   it('keeps brand A’s audit log to brand A', async () => {
     const { t, a, bOwner, bBatch } = await twoBrands()
-    await bOwner.post(`/admin/batches/${bBatch.id}/activate`, { from: '1', to: '2' })
+    await bOwner.post(`/admin/batches/${bBatch.id}/activate`, { from: '1', to: '2', confirm: 'yes' })
     const aEntries = t.db.select().from(auditLog).where(eq(auditLog.brandId, a.brandId)).all()
     expect(aEntries.map((e) => e.action).sort()).toEqual([
       'batch.create',

@@ -365,7 +365,10 @@ export function BatchPage(p: BatchPageProps) {
           </section>
           <section class="card">
             <h2>Activate (warehouse-out)</h2>
-            <p class="muted">Codes earn points only after activation.</p>
+            <p class="muted">
+              Codes earn points only after activation. You confirm the count on the next page. To bind codes
+              to a distributor, activate them with a <a href="/admin/shipments/new">shipment</a> instead.
+            </p>
             <form class="stack" method="post" action={`/admin/batches/${batch.id}/activate`}>
               <CsrfField token={p.staff.csrfToken} />
               <div class="inline form">
@@ -503,6 +506,47 @@ export function BatchPage(p: BatchPageProps) {
       ) : (
         <div class="empty">Codes appear here once minting is finished.</div>
       )}
+    </AdminPage>
+  )
+}
+
+/**
+ * The second step of activation: names the count and what activating means, and posts the same
+ * range again with `confirm=yes`. Activation has no undo (an activated code can only be voided).
+ */
+export function ActivateConfirmPage(p: {
+  staff: StaffView
+  batch: BatchWithProduct
+  range: { from: number; to: number }
+}) {
+  const { batch, range } = p
+  const count = (range.to - range.from + 1).toLocaleString('en')
+  return (
+    <AdminPage staff={p.staff} title={`Activate codes of batch #${batch.id}`} current="/admin/batches">
+      <h1>
+        Activate {count} codes (#{range.from.toLocaleString('en')}–#{range.to.toLocaleString('en')}) of batch
+        #{batch.id}?
+      </h1>
+      <p>
+        {batch.productName} <span class="muted mono">{batch.productSku}</span>
+        {batch.lot ? ` · lot ${batch.lot}` : ''}
+      </p>
+      <div class="warn">
+        They earn points from now on and are not bound to any distributor, so diversion checks never cover
+        them. Activation cannot be undone; an activated code can only be voided.
+      </div>
+      <p>
+        To bind codes to a distributor as they leave the warehouse, use{' '}
+        <a href="/admin/shipments/new">Shipments</a> instead.
+      </p>
+      <form class="inline" method="post" action={`/admin/batches/${batch.id}/activate`}>
+        <CsrfField token={p.staff.csrfToken} />
+        <input type="hidden" name="from" value={String(range.from)} />
+        <input type="hidden" name="to" value={String(range.to)} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit">Activate {count} codes</button>
+        <a href={`/admin/batches/${batch.id}`}>Cancel</a>
+      </form>
     </AdminPage>
   )
 }

@@ -8,6 +8,7 @@ import {
   BatchPage,
   BatchProgress,
   CodesTable,
+  type CodesTableProps,
   NewBatchPage,
 } from '../../views/admin/batches-pages.tsx'
 import { CodesPage, type LookupResult } from '../../views/admin/codes-page.tsx'
@@ -56,6 +57,24 @@ function parseState(v: string | undefined): CodeState | undefined {
   return CODE_STATES.find((s) => s === v)
 }
 
+/** The page of codes a request asks for (`?state=…&after=…` or `&before=…`), as the codes table shows it. */
+function codesTableOf(c: Context<AppEnv>, batchId: number): CodesTableProps {
+  const state = parseState(c.req.query('state'))
+  const page = listCodes(c.get('staff').bdb, batchId, {
+    afterSeq: Number(c.req.query('after')) || undefined,
+    beforeSeq: Number(c.req.query('before')) || undefined,
+    state,
+  })
+  return {
+    batchId,
+    codes: page.rows,
+    nextAfterSeq: page.nextAfterSeq,
+    prevBeforeSeq: page.prevBeforeSeq,
+    state,
+    human: humanOf,
+  }
+}
+
 const PDF_CAP = MAX_PDF_CODES.toLocaleString('en')
 
 /** The admin console's batches: create (minted in the background), watch, print, activate, void. */
@@ -70,15 +89,13 @@ export function createBatchRoutes(deps: AppDeps) {
     const s = c.get('staff')
     const batch = findBatch(s.bdb, batchId)
     if (!batch) return c.notFound()
-    const state = parseState(c.req.query('state'))
-    const page = listCodes(s.bdb, batchId, { afterSeq: Number(c.req.query('after')) || undefined, state })
     c.header('Vary', 'HX-Request')
     return c.html(
       <BatchPage
         staff={staffView(s)}
         batch={batch}
         counts={countCodesByState(s.bdb, batchId)}
-        codes={{ batchId, codes: page.rows, nextAfterSeq: page.nextAfterSeq, state, human: humanOf }}
+        codes={codesTableOf(c, batchId)}
         links={can(s.role, 'print.link') ? listDownloadLinks(s.bdb, batchId) : []}
         exports={listPrintExports(s.bdb, batchId)}
         canEdit={can(s.role, 'catalogue.write')}
@@ -163,19 +180,11 @@ export function createBatchRoutes(deps: AppDeps) {
       const s = c.get('staff')
       const batchId = Number(c.req.param('id'))
       if (!findBatch(s.bdb, batchId)) return c.notFound()
-      if (!c.req.header('hx-request')) return renderBatch(c, batchId)
-      const state = parseState(c.req.query('state'))
-      const page = listCodes(s.bdb, batchId, { afterSeq: Number(c.req.query('after')) || undefined, state })
+      // The pager pushes this URL into history: a reload, and htmx restoring it on Back, get the page.
+      if (!c.req.header('hx-request') || c.req.header('hx-history-restore-request'))
+        return renderBatch(c, batchId)
       c.header('Vary', 'HX-Request')
-      return c.html(
-        <CodesTable
-          batchId={batchId}
-          codes={page.rows}
-          nextAfterSeq={page.nextAfterSeq}
-          state={state}
-          human={humanOf}
-        />,
-      )
+      return c.html(<CodesTable {...codesTableOf(c, batchId)} />)
     })
     .post('/batches/:id{[0-9]+}/export', requireRole('print.download'), async (c) => {
       const s = c.get('staff')

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm'
 import type { Keyring } from '../codes/keyring.ts'
 import { computeTag, mintSerial } from '../codes/token.ts'
 import type { BrandDb } from '../db/brand-scope.ts'
@@ -198,26 +198,52 @@ export function countCodesByState(bdb: BrandDb, batchId: number): Record<CodeSta
 export type Code = typeof codes.$inferSelect
 export const CODE_PAGE_SIZE = 50
 
-/** A page of a batch's codes in print order, optionally of one state; `afterSeq` continues. */
-export function listCodes(bdb: BrandDb, batchId: number, opts: { afterSeq?: number; state?: CodeState }) {
-  const rows = bdb.db
+/**
+ * A page of a batch's codes in print order, optionally of one state. `afterSeq` pages forward,
+ * `beforeSeq` back (it wins if both are given); the page says where the next and previous pages
+ * start, so the pager links only to pages that hold codes of the same filter.
+ *
+ * @example
+ * const page = listCodes(bdb, batchId, { afterSeq: 50, state: 'activated' })
+ * page.prevBeforeSeq // the first seq shown, when an earlier activated code exists
+ */
+export function listCodes(
+  bdb: BrandDb,
+  batchId: number,
+  opts: { afterSeq?: number; beforeSeq?: number; state?: CodeState },
+) {
+  const where = (cursor: SQL | undefined) =>
+    bdb.scoped(
+      codes,
+      eq(codes.batchId, batchId),
+      cursor,
+      opts.state ? eq(codes.state, opts.state) : undefined,
+    )
+  const before = opts.beforeSeq
+  const backward = before !== undefined
+  const found = bdb.db
     .select()
     .from(codes)
-    .where(
-      bdb.scoped(
-        codes,
-        eq(codes.batchId, batchId),
-        opts.afterSeq ? gt(codes.seq, opts.afterSeq) : undefined,
-        opts.state ? eq(codes.state, opts.state) : undefined,
-      ),
-    )
-    .orderBy(codes.seq)
+    .where(where(backward ? lt(codes.seq, before) : opts.afterSeq ? gt(codes.seq, opts.afterSeq) : undefined))
+    .orderBy(backward ? desc(codes.seq) : codes.seq)
     .limit(CODE_PAGE_SIZE + 1)
     .all()
-  const hasMore = rows.length > CODE_PAGE_SIZE
+  const hasMore = found.length > CODE_PAGE_SIZE
+  const rows = found.slice(0, CODE_PAGE_SIZE)
+  if (backward) rows.reverse()
+  const first = rows[0]?.seq
+  const last = rows.at(-1)?.seq
+  // The side the cursor came from is asked (LIMIT 1), not assumed: under a state filter it may hold no code.
+  const exists = (cursor: SQL) =>
+    bdb.db.select({ seq: codes.seq }).from(codes).where(where(cursor)).limit(1).get() !== undefined
+  const hasEarlier = backward
+    ? hasMore
+    : opts.afterSeq !== undefined && first !== undefined && exists(lt(codes.seq, first))
+  const hasLater = backward ? last !== undefined && exists(gt(codes.seq, last)) : hasMore
   return {
-    rows: rows.slice(0, CODE_PAGE_SIZE),
-    nextAfterSeq: hasMore ? rows[CODE_PAGE_SIZE - 1]?.seq : undefined,
+    rows,
+    nextAfterSeq: hasLater ? last : undefined,
+    prevBeforeSeq: hasEarlier ? first : undefined,
   }
 }
 

@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createBatch, mintChunk } from '../../src/batches/batch-store.ts'
+import { activateCodes } from '../../src/batches/code-actions-store.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
 import { auditLog, batches, codes } from '../../src/db/schema.ts'
 import {
   buildTestApp,
+  insertBatch,
   insertBrand,
   insertProduct,
   locationOf,
@@ -195,5 +197,81 @@ describe('the codes of a batch', () => {
     const page = await owner.get(`/admin/batches/${batchId}/codes`)
     expect(page.headers.get('vary')).toContain('HX-Request')
     expect(await page.text()).toMatch(/^<!doctype html>/)
+  })
+
+  /** The seqs a codes table shows, and its pager links (href = hx-get, each pushing its URL). */
+  async function codesShown(res: Response) {
+    const html = await res.text()
+    const seqs = [...html.matchAll(/<td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]))
+    const links: Record<string, string> = {}
+    for (const m of html.matchAll(
+      /<a href="([^"]+)" rel="(\w+)" hx-get="([^"]+)"[^>]*hx-push-url="true">/g,
+    )) {
+      expect(m[3]).toBe(m[1])
+      links[m[2]!] = m[1]!.replaceAll('&amp;', '&')
+    }
+    return { html, first: seqs[0], last: seqs.at(-1), count: seqs.length, links }
+  }
+
+  it('pages forward and back, and links to the first page, keeping the state filter', async () => {
+    const { t, brand, product, owner } = await ownerWithProduct()
+    const batch = insertBatch(t, brand.brandId, product.id, { quantity: 130 })
+    const bdb = brandDb(t.db, brand.brandId)
+    const actor = { staffId: null, label: 'test' }
+    activateCodes(bdb, actor, batch.id, { from: 1, to: 5 }, t.clock.now())
+    activateCodes(bdb, actor, batch.id, { from: 61, to: 125 }, t.clock.now())
+    const codesUrl = `/admin/batches/${batch.id}/codes`
+    const htmx = { 'hx-request': 'true' }
+
+    const start = await codesShown(await owner.get(`/admin/batches/${batch.id}`))
+    expect(start).toMatchObject({ first: 1, last: 50 })
+    expect(start.links).toEqual({ next: `${codesUrl}?after=50` })
+
+    const second = await codesShown(await owner.get(start.links.next!, htmx))
+    expect(second).toMatchObject({ first: 51, last: 100 })
+    expect(second.links).toEqual({
+      first: codesUrl,
+      prev: `${codesUrl}?before=51`,
+      next: `${codesUrl}?after=100`,
+    })
+    const back = await codesShown(await owner.get(second.links.prev!, htmx))
+    expect(back).toMatchObject({ first: 1, last: 50, links: { next: `${codesUrl}?after=50` } })
+    const third = await codesShown(await owner.get(second.links.next!, htmx))
+    expect(third).toMatchObject({ first: 101, last: 130 })
+    expect(third.links).toEqual({ first: codesUrl, prev: `${codesUrl}?before=101` })
+    expect(await codesShown(await owner.get(third.links.prev!, htmx))).toMatchObject({ first: 51, last: 100 })
+
+    // Activated: #1–#5 and #61–#125, 70 codes; the pager pages those only and says so in its links.
+    const activated = await codesShown(await owner.get(`${codesUrl}?state=activated`, htmx))
+    expect(activated).toMatchObject({ first: 1, last: 105, count: 50 })
+    expect(activated.links).toEqual({ next: `${codesUrl}?state=activated&after=105` })
+    const more = await codesShown(await owner.get(activated.links.next!, htmx))
+    expect(more).toMatchObject({ first: 106, last: 125, count: 20 })
+    expect(more.links).toEqual({
+      first: `${codesUrl}?state=activated`,
+      prev: `${codesUrl}?state=activated&before=106`,
+    })
+    const previous = await codesShown(await owner.get(more.links.prev!, htmx))
+    expect(previous).toMatchObject({ first: 1, last: 105, count: 50 })
+    expect(previous.links).toEqual({ next: `${codesUrl}?state=activated&after=105` })
+  })
+
+  it('pushes a URL that a reload, or htmx restoring history on Back, answers with the whole page at that place', async () => {
+    const { t, brand, product, owner } = await ownerWithProduct()
+    const batch = insertBatch(t, brand.brandId, product.id, { quantity: 120 })
+    const url = `/admin/batches/${batch.id}/codes?after=50`
+    const restore = { 'hx-request': 'true', 'hx-history-restore-request': 'true' }
+    for (const headers of [{}, restore] as Record<string, string>[]) {
+      const page = await codesShown(await owner.get(url, headers))
+      expect(page.html).toMatch(/^<!doctype html>/)
+      expect(page).toMatchObject({ first: 51, last: 100 })
+      // The state filter is a GET of the same URL, pushed too.
+      const filter =
+        /<form class="inline" method="get" action="([^"]+)" hx-get="([^"]+)"[^>]*hx-push-url="true">/.exec(
+          page.html,
+        )
+      expect(filter?.[1]).toBe(`/admin/batches/${batch.id}/codes`)
+      expect(filter?.[2]).toBe(filter?.[1])
+    }
   })
 })

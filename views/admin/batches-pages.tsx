@@ -180,23 +180,44 @@ export function BatchProgress({ batch }: { batch: BatchWithProduct }) {
   )
 }
 
-export function CodesTable(props: {
+export type CodesTableProps = {
   batchId: number
   codes: Code[]
   nextAfterSeq?: number
+  prevBeforeSeq?: number
   state?: CodeState
   human: (c: Code) => string
-}) {
-  const stateQuery = props.state ? `&state=${props.state}` : ''
+}
+
+/**
+ * The codes of a batch, a page at a time. The filter and the pager are plain GETs of the codes
+ * URL, which answers the whole page without htmx; with htmx they swap just this table and push
+ * that URL, so a reload or Back keeps the filter and the place.
+ */
+export function CodesTable(props: CodesTableProps) {
+  const codesUrl = `/admin/batches/${props.batchId}/codes`
+  const pageLink = (cursor: { after?: number; before?: number }, text: string, rel?: string) => {
+    const query = new URLSearchParams()
+    if (props.state) query.set('state', props.state)
+    if (cursor.after) query.set('after', String(cursor.after))
+    if (cursor.before) query.set('before', String(cursor.before))
+    const url = query.size > 0 ? `${codesUrl}?${query}` : codesUrl
+    return (
+      <a href={url} rel={rel} hx-get={url} hx-target="#codes-table" hx-swap="outerHTML" hx-push-url="true">
+        {text}
+      </a>
+    )
+  }
   return (
     <div id="codes-table">
       <form
         class="inline"
         method="get"
-        action={`/admin/batches/${props.batchId}`}
-        hx-get={`/admin/batches/${props.batchId}/codes`}
+        action={codesUrl}
+        hx-get={codesUrl}
         hx-target="#codes-table"
         hx-swap="outerHTML"
+        hx-push-url="true"
       >
         <label>
           State
@@ -241,16 +262,15 @@ export function CodesTable(props: {
           </tbody>
         </table>
       )}
-      {props.nextAfterSeq ? (
+      {props.prevBeforeSeq || props.nextAfterSeq ? (
         <div class="pager">
-          <a
-            href={`/admin/batches/${props.batchId}?after=${props.nextAfterSeq}${stateQuery}`}
-            hx-get={`/admin/batches/${props.batchId}/codes?after=${props.nextAfterSeq}${stateQuery}`}
-            hx-target="#codes-table"
-            hx-swap="outerHTML"
-          >
-            Next codes →
-          </a>
+          {props.prevBeforeSeq ? (
+            <>
+              {pageLink({}, '← First codes', 'first')}{' '}
+              {pageLink({ before: props.prevBeforeSeq }, '← Previous codes', 'prev')}
+            </>
+          ) : null}{' '}
+          {props.nextAfterSeq ? pageLink({ after: props.nextAfterSeq }, 'Next codes →', 'next') : null}
         </div>
       ) : null}
     </div>
@@ -261,7 +281,7 @@ export type BatchPageProps = {
   staff: StaffView
   batch: BatchWithProduct
   counts: Record<CodeState, number>
-  codes: Parameters<typeof CodesTable>[0]
+  codes: CodesTableProps
   links: DownloadLink[]
   exports: {
     id: number

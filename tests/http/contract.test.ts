@@ -161,6 +161,9 @@ describe('every page', () => {
       `/admin/batches/${batch.id}`,
       '/admin/codes',
       '/admin/staff',
+      `/admin/staff/${invite.staffId}/disable`,
+      `/admin/staff/${invite.staffId}/reset-password`,
+      '/admin/account',
       '/admin/audit',
     ]
     const publicPages = ['/admin/sign-in', `/admin/invite/${invite.token}`, `/dl/${linkToken}`]
@@ -195,6 +198,15 @@ describe('a cross-site POST', () => {
       ['/admin/sign-out', {}],
       ['/admin/staff', { email: 'evil@tea.test', name: 'Evil', role: 'owner' }],
       [`/admin/staff/${brand.ownerId}/role`, { role: 'analyst' }],
+      [`/admin/staff/${invite.staffId}/disable`, { confirm: 'yes' }],
+      [`/admin/staff/${invite.staffId}/enable`, {}],
+      [`/admin/staff/${invite.staffId}/revoke-invite`, {}],
+      [`/admin/staff/${invite.staffId}/invite`, {}],
+      [`/admin/staff/${invite.staffId}/reset-password`, { confirm: 'yes' }],
+      [
+        '/admin/account/password',
+        { current: brand.ownerPassword, password: 'evil password!', confirm: 'evil password!' },
+      ],
       ['/admin/products', { sku: 'EVIL-1', name: 'Evil' }],
       [`/admin/products/${product.id}`, { sku: 'EVIL-2', name: 'Evil' }],
       ['/admin/batches', { productId: String(product.id), quantity: '5' }],

@@ -20,7 +20,7 @@ function Hidden(p: { csrf: string; idempotencyKey?: string }) {
   return (
     <>
       <input type="hidden" name="_csrf" value={p.csrf} />
-      {p.idempotencyKey ? <input type="hidden" name="key" value={p.idempotencyKey} /> : null}
+      {p.idempotencyKey !== undefined ? <input type="hidden" name="key" value={p.idempotencyKey} /> : null}
     </>
   )
 }

@@ -20,7 +20,7 @@ import type { CodeSender, OutgoingCode } from '../../src/members/senders/code-se
 import { balanceOf, checkLedger } from '../../src/points/ledger-store.ts'
 import { privacyRequests } from '../../src/points/points-schema.ts'
 import { fileDatabases } from '../support/file-database.ts'
-import { insertMember, memberClient } from '../support/member-session.ts'
+import { consumerBrowser, insertMember, memberClient } from '../support/member-session.ts'
 import {
   buildTestApp,
   insertBatch,
@@ -28,8 +28,6 @@ import {
   insertProduct,
   insertStaff,
   PUBLIC_BASE_URL,
-  postForm,
-  request,
   START,
   signInAs,
   type TestApp,
@@ -90,41 +88,20 @@ async function brandWithCodes(t: TestApp, slug = 'tea', quantity = 8) {
  * the code from `codeOf`; the claim completes after sign-in. Answers the verify response's HTML.
  */
 async function signUpOnScan(t: TestApp, token: string, typed: string, codeOf: () => string) {
-  const jar = new Map<string, string>()
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  const keep = (res: Response) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';')
-      const at = pair!.indexOf('=')
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1))
-    }
-    return res
-  }
-  const page = await keep(
-    await request(t.app, new URL(shortCodeUrl('http://localhost', token)).pathname, {
-      headers: { 'accept-language': 'en' },
-    }),
+  const phone = consumerBrowser(t.app)
+  const page = await (
+    await phone.get(new URL(shortCodeUrl('http://localhost', token)).pathname, { 'accept-language': 'en' })
   ).text()
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!
   const scanId = /\/scans\/(\d+)\//.exec(page)![1]
   const key = randomBytes(16).toString('base64url')
-  const post = async (step: string, form: Record<string, string>) =>
-    keep(
-      await postForm(
-        t.app,
-        `/scans/${scanId}/${step}?lang=en`,
-        { _csrf: csrf, key, ...form },
-        {
-          cookie: cookie(),
-          'hx-request': 'true',
-        },
-      ),
-    )
+  const post = (step: string, form: Record<string, string>) =>
+    phone.post(`/scans/${scanId}/${step}?lang=en`, { _csrf: csrf, key, ...form }, { htmx: true })
   const started = await post('sign-in', { identifier: typed })
   expect(started.status).toBe(200)
   const done = await post('verify', { identifier: typed, code: codeOf(), acceptTerms: 'yes' })
   expect(done.status).toBe(200)
-  return { html: await done.text(), cookie: cookie() }
+  return { html: await done.text(), cookie: phone.cookie() }
 }
 
 describe('phone numbers and emails are encrypted at rest', () => {

@@ -1,13 +1,7 @@
 import type { Context } from 'hono'
-import { getCookie, setCookie } from 'hono/cookie'
-import { nanoid } from 'nanoid'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
-import { DEVICE_COOKIE_NAME, deviceCsrfToken, isValidDeviceCsrf } from '../scans/device-token.ts'
+import { deviceCsrfToken, deviceIdOf, existingDeviceId, isValidDeviceCsrf } from '../scans/device-token.ts'
 import { deriveKey } from '../staff/staff-session.ts'
-
-const DEVICE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
-/** The shape of the device ids the scan page issues (nanoid's default alphabet and length). */
-const DEVICE_ID = /^[A-Za-z0-9_-]{21}$/
 
 /**
  * The device token of the account pages' sign-in box. A signed-out member has no member token yet,
@@ -22,29 +16,14 @@ const DEVICE_ID = /^[A-Za-z0-9_-]{21}$/
  */
 export function createConsumerDevice(deps: Pick<AppDeps, 'masterKey' | 'config'>) {
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
-  const existing = (c: Context<AppEnv>) => {
-    const id = getCookie(c, DEVICE_COOKIE_NAME)
-    return id && DEVICE_ID.test(id) ? id : undefined
-  }
   return {
     /** The token for this phone's forms; sets the device cookie first when there is none. */
     csrfFor(c: Context<AppEnv>): string {
-      let id = existing(c)
-      if (!id) {
-        id = nanoid()
-        setCookie(c, DEVICE_COOKIE_NAME, id, {
-          httpOnly: true,
-          sameSite: 'Lax',
-          secure: deps.config.cookieSecure,
-          path: '/',
-          maxAge: DEVICE_COOKIE_MAX_AGE_S,
-        })
-      }
-      return deviceCsrfToken(csrfKey, id)
+      return deviceCsrfToken(csrfKey, deviceIdOf(c, deps.config.cookieSecure))
     },
     /** Whether a posted token belongs to this phone's device cookie (no cookie: never). */
     isValid(c: Context<AppEnv>, token: string | undefined): boolean {
-      const id = existing(c)
+      const id = existingDeviceId(c)
       return id !== undefined && isValidDeviceCsrf(csrfKey, id, token)
     },
   }

@@ -1,7 +1,6 @@
 import fs from 'node:fs'
 import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import { nanoid } from 'nanoid'
 import { z } from 'zod'
 import { type Lang, MESSAGES, pickLang } from '../../views/scan/messages.ts'
 import {
@@ -25,7 +24,7 @@ import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { createClientIp } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
-import { DEVICE_COOKIE_NAME, deviceCsrfToken, isValidDeviceCsrf } from './device-token.ts'
+import { deviceCsrfToken, deviceIdOf, isValidDeviceCsrf } from './device-token.ts'
 import { truncateIp } from './ip-prefix.ts'
 import { defaultRegionResolver } from './places.ts'
 import {
@@ -135,19 +134,7 @@ export function createScanRoutes(deps: ScanDeps) {
     }
   }
 
-  function device(c: Context<AppEnv>): string {
-    const existing = getCookie(c, DEVICE_COOKIE_NAME)
-    if (existing && /^[A-Za-z0-9_-]{21}$/.test(existing)) return existing
-    const id = nanoid()
-    setCookie(c, DEVICE_COOKIE_NAME, id, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: deps.config.cookieSecure,
-      path: '/',
-      maxAge: YEAR_S,
-    })
-    return id
-  }
+  const device = (c: Context<AppEnv>) => deviceIdOf(c, deps.config.cookieSecure)
 
   function lang(c: Context<AppEnv>): Lang {
     const q = c.req.query('lang')

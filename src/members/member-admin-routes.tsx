@@ -62,6 +62,12 @@ type MemberPageExtra = {
  * (audited), manual points adjustments (owner, audited with a reason), the privacy requests list
  * (owner) and the development outbox (owner, operator).
  */
+/**
+ * The consents a member holds now. Location is asked on each scan page, not held: earlier
+ * 'location' events stay in the history below, never shown as a standing grant.
+ */
+const STANDING_CONSENTS = CONSENT_KINDS.filter((kind) => kind !== 'location')
+
 export function createMemberAdminRoutes(deps: AppDeps) {
   const pii = memberPii(deps.masterKey)
 
@@ -98,7 +104,7 @@ export function createMemberAdminRoutes(deps: AppDeps) {
         summary={pointsSummary(s.bdb, member.id, now)}
         tier={tierStatus(s.bdb, member.id, now)}
         consents={consents}
-        consentState={CONSENT_KINDS.map((kind) => ({
+        consentState={STANDING_CONSENTS.map((kind) => ({
           kind,
           event: consents.find((e) => e.kind === kind) ?? null,
         }))}

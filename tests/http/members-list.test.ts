@@ -385,6 +385,15 @@ describe('the member page', () => {
           granted: false,
           at: START - DAY,
         },
+        // From the standing location setting that profiles no longer offer (each scan asks).
+        {
+          brandId: brand.brandId,
+          memberId: a.id,
+          kind: 'location',
+          version: '2026-11',
+          granted: true,
+          at: START,
+        },
       ])
       .run()
     const html = await (await owner.get(`/admin/members/${a.id}`)).text()
@@ -396,6 +405,8 @@ describe('the member page', () => {
     expect(html).toMatch(/data-consent-now="marketing"><td>marketing<\/td><td>withdrawn<\/td>/)
     expect(html).toMatch(/data-consent-now="terms"><td>terms<\/td><td>never asked<\/td>/)
     expect([...html.matchAll(/data-consent="marketing"/g)]).toHaveLength(2)
+    expect(html).not.toContain('data-consent-now="location"')
+    expect([...html.matchAll(/data-consent="location"/g)]).toHaveLength(1)
   })
 
   it('links owners to merging a duplicate, and not analysts', async () => {

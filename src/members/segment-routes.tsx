@@ -6,6 +6,7 @@ import {
   SegmentsPage,
   type SegmentView,
 } from '../../views/admin/segments-pages.tsx'
+import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { streamDownload } from '../batches/batch-routes.tsx'
 import { chinaDateKey } from '../points/points-calendar.ts'
@@ -48,6 +49,7 @@ function viewOf(segment: Segment, size: number | null, names: FilterNames): Segm
  * (streamed, spreadsheet-safe, masked by role, audited with the count).
  */
 export function createSegmentRoutes(deps: AppDeps) {
+  const notices = createNotices(deps.masterKey)
   const pii = memberPii(deps.masterKey)
   const segmentId = (c: Context<AppEnv>) => Number(c.req.param('id'))
 
@@ -97,14 +99,13 @@ export function createSegmentRoutes(deps: AppDeps) {
     .get('/segments', requireRole('members.read'), (c) => {
       const s = c.get('staff')
       const names = filterNamesOf(filterOptionsOf(s.bdb))
-      const deleted = c.req.query('deleted')
       c.header('Cache-Control', 'no-store')
       return c.html(
         <SegmentsPage
           staff={staffView(s)}
           segments={listSegmentsWithSize(s.bdb).map((seg) => viewOf(seg, seg.size, names))}
           canManage={can(s.role, 'segments.manage')}
-          notice={deleted ? `Segment “${deleted.slice(0, 80)}” deleted.` : undefined}
+          notice={notices.read(c)}
         />,
       )
     })
@@ -182,7 +183,10 @@ export function createSegmentRoutes(deps: AppDeps) {
       if (!DeleteSegmentForm.safeParse(await c.req.parseBody()).success) return deletePage(c, 422)
       const outcome = deleteSegment(s.bdb, actorOf(s), segmentId(c), deps.clock.now())
       if (outcome.kind === 'not-found') return c.notFound()
-      return c.redirect(`/admin/segments?deleted=${encodeURIComponent(outcome.name)}`, 303)
+      return c.redirect(
+        notices.href(c, '/admin/segments', `Segment “${outcome.name.slice(0, 80)}” deleted.`),
+        303,
+      )
     })
     .post('/segments/:id{[0-9]+}/export', requireRole('segments.export'), (c) => {
       const s = c.get('staff')

@@ -194,6 +194,12 @@ export function createScanRoutes(deps: ScanDeps) {
     return c.body(null, status, { 'Content-Type': 'text/html; charset=UTF-8' })
   }
 
+  /** A HEAD of something that is not a genuine code: no scan row, but a failed guess all the same. */
+  function headFailed(c: Context<AppEnv>, deviceId: string) {
+    countFailure(c, deviceId)
+    return headOnly(c, 404)
+  }
+
   function countFailure(c: Context<AppEnv>, deviceId: string) {
     const now = deps.clock.now()
     byIp.hit(clientIp(c), now)
@@ -231,7 +237,8 @@ export function createScanRoutes(deps: ScanDeps) {
     if (verdict.kind === 'unknown-key' && deps.refreshKeys?.()) verdict = deps.keyring.verify(token)
     if (verdict.kind !== 'valid') {
       return (
-        ipLimited(c, l) ?? (c.req.method === 'HEAD' ? headOnly(c, 404) : notGenuine(c, token, deviceId, l))
+        ipLimited(c, l) ??
+        (c.req.method === 'HEAD' ? headFailed(c, deviceId) : notGenuine(c, token, deviceId, l))
       )
     }
     if (c.req.method === 'HEAD') return headOnly(c, 200)
@@ -273,7 +280,7 @@ export function createScanRoutes(deps: ScanDeps) {
       return (
         deviceLimited(c, deviceId, l) ??
         ipLimited(c, l) ??
-        (c.req.method === 'HEAD' ? headOnly(c, 404) : notGenuine(c, c.req.path, deviceId, l))
+        (c.req.method === 'HEAD' ? headFailed(c, deviceId) : notGenuine(c, c.req.path, deviceId, l))
       )
     }
     return scan(c, parts.token, { gtin: parts.gtin14, lot: parts.lot })

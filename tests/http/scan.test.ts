@@ -503,21 +503,27 @@ describe('guessing codes', () => {
     }
   })
 
-  it('answers HEAD with the signature check alone: no scan recorded, no failure counted', async () => {
+  it('answers HEAD with the signature check alone: no scan recorded, yet a bad guess counts', async () => {
     const { t, app, tokens } = await setup()
     const head = { method: 'HEAD' }
     for (let i = 0; i < 5; i++) {
       const preview = await scanAs(app, pathOf(tokens[0]!), deviceNo(i), 'en', undefined, head)
       expect(preview.res.status).toBe(200)
     }
-    const device = deviceNo(99)
-    for (let i = 0; i <= MAX_FAILED_CHECKS_PER_DEVICE; i++)
-      expect((await scanAs(app, `/c/NOTACODE${i}`, device, 'en', undefined, head)).res.status).toBe(404)
-    expect(t.db.select().from(scans).all()).toHaveLength(0)
-    const buyer = await scanAs(app, pathOf(tokens[0]!), device)
+    // Link previews recorded nothing: the buyer's scan is the first.
+    const buyer = await scanAs(app, pathOf(tokens[0]!), deviceNo(50))
     expect(buyer.res.status).toBe(200)
     expect(buyer.html).toContain('Genuine · first check')
-    expect((await scanAs(app, '/c/NOTACODE', device)).res.status).toBe(404)
+    expect(t.db.select().from(scans).all()).toHaveLength(1)
+    // Guessing by HEAD is guessing: it fills the limit like GET, and nothing is recorded.
+    const guesser = deviceNo(99)
+    for (let i = 0; i < MAX_FAILED_CHECKS_PER_DEVICE; i++)
+      expect((await scanAs(app, `/c/NOTACODE${i}`, guesser, 'en', undefined, head)).res.status).toBe(404)
+    expect(t.db.select().from(scans).all()).toHaveLength(1)
+    const over = await scanAs(app, '/c/NOTACODE', guesser, 'en', undefined, head)
+    expect(over.res.status).toBe(429)
+    expect(over.res.headers.get('retry-after')).not.toBeNull()
+    expect((await scanAs(app, '/c/NOTACODE', guesser)).res.status).toBe(429)
   })
 
   it('says how many seconds to wait when the wait is under a minute', async () => {

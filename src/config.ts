@@ -45,7 +45,7 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   cookieSecure: boolean
   locationRetentionMs: number
-  /** Whose X-Forwarded-For / X-Real-IP names the client (src/request-ip.ts); 'none' = the socket's address. */
+  /** Whose X-Forwarded-For names the client (src/request-ip.ts); 'none' = the socket's address. */
   trustProxy: TrustProxy
   /** Builds the one-time-code sender; `undefined` means the development outbox (the default). */
   codeSender: ((log: (line: string) => void) => SenderFromEnv) | undefined

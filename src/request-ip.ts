@@ -46,7 +46,9 @@ function isAddressOrSubnet(entry: string): boolean {
  * trusted is answered from the socket alone: anyone can send X-Forwarded-For, and believing it
  * would let one guesser spread over as many rate-limit keys as they like. From a trusted peer,
  * X-Forwarded-For is read from the right (each proxy appends the address it saw) and the first
- * entry that is not itself a trusted proxy is the client; X-Real-IP serves when there is none.
+ * entry that is not itself a trusted proxy is the client. X-Real-IP is not read: a proxy that sets
+ * one header passes the other through as the client wrote it, so reading both would let a client
+ * choose its own rate-limit key (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`).
  *
  * @example
  * const ipOf = createClientIp(config.trustProxy)
@@ -72,8 +74,7 @@ export function createClientIp(trust: TrustProxy): (c: Context) => string {
       }
       return nearest
     }
-    const real = c.req.header('x-real-ip')?.trim()
-    return real && isIP(real) !== 0 ? real : peer
+    return peer
   }
 }
 

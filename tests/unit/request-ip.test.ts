@@ -21,7 +21,11 @@ describe('the client address', () => {
   it('behind one proxy is the right-most X-Forwarded-For entry, which the proxy wrote', async () => {
     const headers = { 'x-forwarded-for': '10.9.9.9, 203.0.113.9' }
     expect(await clientOf('one-hop', '127.0.0.1', headers)).toBe('203.0.113.9')
-    expect(await clientOf('one-hop', '127.0.0.1', { 'x-real-ip': '203.0.113.9' })).toBe('203.0.113.9')
+    // X-Real-IP is never read: a proxy setting X-Forwarded-For passes a client's X-Real-IP through.
+    expect(await clientOf('one-hop', '127.0.0.1', { 'x-real-ip': '203.0.113.9' })).toBe('127.0.0.1')
+    expect(
+      await clientOf('one-hop', '127.0.0.1', { 'x-real-ip': '1.2.3.4', 'x-forwarded-for': '203.0.113.9' }),
+    ).toBe('203.0.113.9')
     expect(await clientOf('one-hop', '127.0.0.1')).toBe('127.0.0.1')
     expect(await clientOf('one-hop', '127.0.0.1', { 'x-forwarded-for': 'nonsense' })).toBe('127.0.0.1')
   })

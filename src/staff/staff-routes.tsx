@@ -99,11 +99,13 @@ export function createStaffPublicRoutes(deps: StaffDeps) {
         )
       }
       const emailKey = normalizeEmail(parsed.data.email)
-      const emailLimit = byEmail.peek(emailKey, now)
+      // Counted before the ~100 ms of scrypt: requests sent together must not all pass a peek.
+      const emailLimit = byEmail.hit(emailKey, now)
       const outcome: SignInOutcome = emailLimit.allowed
         ? await signIn(deps.db, parsed.data, now)
         : { kind: 'locked', until: now + emailLimit.retryAfterS * 1000 }
       if (outcome.kind === 'locked') {
+        c.header('Retry-After', String(Math.max(1, Math.ceil((outcome.until - now) / 1000))))
         const minutes = Math.ceil((outcome.until - now) / 60_000)
         return c.html(
           <SignInPage
@@ -113,14 +115,13 @@ export function createStaffPublicRoutes(deps: StaffDeps) {
           429,
         )
       }
-      if (outcome.kind === 'invalid') byEmail.hit(emailKey, now)
-      else byEmail.reset(emailKey)
       if (outcome.kind === 'invalid') {
         return c.html(
           <SignInPage email={parsed.data.email} error="Wrong email or password." next={parsed.data.next} />,
           401,
         )
       }
+      byEmail.reset(emailKey)
       const s = outcome.staff
       await setSessionCookie(
         c,
@@ -239,7 +240,13 @@ export function createStaffRoutes(deps: StaffDeps) {
       const s = c.get('staff')
       const now = deps.clock.now()
       const key = String(s.staffId)
-      const limit = passwordGuesses.peek(key, now)
+      const parsed = ChangePasswordForm.safeParse(await c.req.parseBody())
+      if (!parsed.success) {
+        return accountPage(c, 422, { fieldErrors: fieldErrorsOf<ChangePasswordField>(parsed.error) })
+      }
+      // Every guess is counted before the ~100 ms of scrypt, and forgiven once the current password
+      // proves right: counting only after a wrong answer let parallel requests all pass the limit.
+      const limit = passwordGuesses.hit(key, now)
       if (!limit.allowed) {
         c.header('Retry-After', String(limit.retryAfterS))
         const minutes = Math.ceil(limit.retryAfterS / 60)
@@ -247,16 +254,12 @@ export function createStaffRoutes(deps: StaffDeps) {
           error: `Too many wrong current passwords. Try again in ${minutes} minutes.`,
         })
       }
-      const parsed = ChangePasswordForm.safeParse(await c.req.parseBody())
-      if (!parsed.success) {
-        return accountPage(c, 422, { fieldErrors: fieldErrorsOf<ChangePasswordField>(parsed.error) })
-      }
       const outcome = await changeOwnPassword(deps.db, s.staffId, parsed.data, now)
       switch (outcome.kind) {
         case 'wrong-current':
-          passwordGuesses.hit(key, now)
           return accountPage(c, 422, { fieldErrors: { current: 'this is not your current password' } })
         case 'same-as-current':
+          passwordGuesses.reset(key)
           return accountPage(c, 422, {
             fieldErrors: { password: 'the new password must differ from the current one' },
           })

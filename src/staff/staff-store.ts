@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { and, asc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm'
 import type { BrandDb } from '../db/brand-scope.ts'
 import type { Db, DbLike } from '../db/index.ts'
 import { type Actor, recordAudit } from './audit-store.ts'
@@ -28,6 +28,8 @@ export type SignInOutcome =
 /**
  * Checks an email and password. Five wrong passwords lock the account for 15 minutes; an unknown
  * email costs the same scrypt work as a known one, so timing does not reveal who has an account.
+ * Each attempt is counted before the ~100 ms of scrypt, not after: requests sent together would
+ * otherwise all read the same count and all be checked, whatever the limit.
  */
 export async function signIn(
   db: Db,
@@ -43,18 +45,26 @@ export async function signIn(
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH)
     return { kind: 'invalid' }
   }
-  if (row.lockedUntil !== null && row.lockedUntil > now) {
+  const attempt = db
+    .update(staff)
+    .set({ failedLogins: sql`${staff.failedLogins} + 1` })
+    .where(and(eq(staff.id, row.id), or(isNull(staff.lockedUntil), lte(staff.lockedUntil, now))))
+    .returning({ failedLogins: staff.failedLogins })
+    .get()
+  if (!attempt || attempt.failedLogins > MAX_FAILED_SIGN_INS) {
+    // Locked, or the attempts in flight already use up the limit.
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH)
-    return { kind: 'locked', until: row.lockedUntil }
+    const lockedUntil = findStaff(db, row.id)?.lockedUntil ?? null
+    return {
+      kind: 'locked',
+      until: lockedUntil !== null && lockedUntil > now ? lockedUntil : now + LOCKOUT_MS,
+    }
   }
   if (!(await verifyPassword(input.password, row.passwordHash))) {
-    const failures = row.failedLogins + 1
-    const lockedUntil = failures >= MAX_FAILED_SIGN_INS ? now + LOCKOUT_MS : null
-    db.update(staff)
-      .set({ failedLogins: lockedUntil ? 0 : failures, lockedUntil })
-      .where(eq(staff.id, row.id))
-      .run()
-    return lockedUntil ? { kind: 'locked', until: lockedUntil } : { kind: 'invalid' }
+    if (attempt.failedLogins < MAX_FAILED_SIGN_INS) return { kind: 'invalid' }
+    const lockedUntil = now + LOCKOUT_MS
+    db.update(staff).set({ failedLogins: 0, lockedUntil }).where(eq(staff.id, row.id)).run()
+    return { kind: 'locked', until: lockedUntil }
   }
   db.update(staff).set({ failedLogins: 0, lockedUntil: null }).where(eq(staff.id, row.id)).run()
   return { kind: 'signed-in', staff: { ...row, failedLogins: 0, lockedUntil: null } }

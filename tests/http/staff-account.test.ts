@@ -218,3 +218,60 @@ describe('changing one’s own password', () => {
     expect(later.status).toBe(303)
   })
 })
+
+describe('guessing passwords with many requests at once', () => {
+  const GUESSES = 20
+
+  it('checks at most five current-password guesses sent together; the rest get 429 with Retry-After', async () => {
+    const { t, analyst, client } = await teaWithAnalyst()
+    const before = passwordHashOf(t, analyst.id)
+    const answers = await Promise.all(
+      Array.from({ length: GUESSES }, (_, i) =>
+        change(client, { current: `guess ${i}`, password: NEW_PASSWORD, confirm: NEW_PASSWORD }),
+      ),
+    )
+    const checked = answers.filter((r) => r.status === 422)
+    const refused = answers.filter((r) => r.status === 429)
+    expect(checked.length).toBeLessThanOrEqual(MAX_FAILED_SIGN_INS)
+    expect(checked.length + refused.length).toBe(GUESSES)
+    for (const r of refused) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
+
+    const right = await change(client, {
+      current: analyst.password,
+      password: NEW_PASSWORD,
+      confirm: NEW_PASSWORD,
+    })
+    expect(right.status).toBe(429)
+    expect(passwordHashOf(t, analyst.id)).toBe(before)
+  })
+
+  it('checks at most five sign-in passwords sent together for one email, and then locks the account', async () => {
+    const { t, analyst } = await teaWithAnalyst()
+    const answers = await Promise.all(
+      Array.from({ length: GUESSES }, (_, i) => signInForm(t, analyst.email, `wrong ${i}`)),
+    )
+    const wrong = answers.filter((r) => r.status === 401)
+    const locked = answers.filter((r) => r.status === 429)
+    expect(wrong.length).toBeLessThan(MAX_FAILED_SIGN_INS)
+    expect(wrong.length + locked.length).toBe(GUESSES)
+    for (const r of locked) {
+      expect(await r.text()).toContain('This account is locked')
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
+    }
+
+    const right = await signInForm(t, analyst.email, analyst.password)
+    expect(right.status).toBe(429)
+    expect(cookieFrom(right, STAFF_COOKIE)).toBeUndefined()
+  })
+
+  it('answers an unknown email the same way: five wrong passwords at most, then locked', async () => {
+    const { t } = await teaWithAnalyst()
+    const answers = await Promise.all(
+      Array.from({ length: GUESSES }, (_, i) => signInForm(t, 'nobody@tea.test', `wrong ${i}`)),
+    )
+    expect(answers.filter((r) => r.status === 401).length).toBeLessThanOrEqual(MAX_FAILED_SIGN_INS)
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(
+      GUESSES - MAX_FAILED_SIGN_INS,
+    )
+  })
+})

@@ -201,7 +201,7 @@ export function acceptInvite(
 
 export type RoleChangeOutcome = { kind: 'changed' } | { kind: 'not-found' } | { kind: 'last-owner' }
 
-/** Changes a role; a brand always keeps at least one active owner. */
+/** Changes a role; a brand always keeps an owner who can sign in (enabled, with a password). */
 export function changeRole(
   bdb: BrandDb,
   actor: Actor,
@@ -216,7 +216,7 @@ export function changeRole(
       .where(bdb.scoped(staff, eq(staff.id, staffId)))
       .get()
     if (!row) return { kind: 'not-found' as const }
-    if (row.role === 'owner' && role !== 'owner' && countOtherOwners(tx, bdb, staffId) === 0) {
+    if (row.role === 'owner' && role !== 'owner' && countOtherActiveOwners(tx, bdb, staffId) === 0) {
       return { kind: 'last-owner' as const }
     }
     tx.update(staff)
@@ -231,14 +231,6 @@ export function changeRole(
     })
     return { kind: 'changed' as const }
   })
-}
-
-function countOtherOwners(db: DbLike, bdb: BrandDb, staffId: number): number {
-  return db
-    .select({ n: sql<number>`count(*)` })
-    .from(staff)
-    .where(bdb.scoped(staff, eq(staff.role, 'owner'), ne(staff.id, staffId), isNull(staff.disabledAt)))
-    .get()!.n
 }
 
 /** Other owners who can still sign in: enabled and with a password set. */

@@ -142,6 +142,30 @@ describe('an owner disabling a colleague', () => {
   })
 })
 
+describe('an owner changing roles keeps an owner who can sign in', () => {
+  it('refuses to demote the only owner with a password while the other owner is only invited', async () => {
+    const { t, brand, owner } = await teaWithOperator()
+    const invited = await owner.post('/admin/staff', { email: 'b@tea.test', name: 'B', role: 'owner' })
+    expect(invited.status).toBe(200)
+    expect(t.db.select().from(staff).where(eq(staff.email, 'b@tea.test')).get()!.passwordHash).toBeNull()
+
+    const res = await owner.post(`/admin/staff/${brand.ownerId}/role`, { role: 'analyst' })
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('A brand needs at least one owner')
+    expect(staffRow(t, brand.ownerId).role).toBe('owner')
+    expect(auditActions(t, brand.ownerId)).not.toContain('staff.role')
+  })
+
+  it('lets an invited owner who never set a password be demoted', async () => {
+    const { t, owner } = await teaWithOperator()
+    await owner.post('/admin/staff', { email: 'b@tea.test', name: 'B', role: 'owner' })
+    const b = t.db.select().from(staff).where(eq(staff.email, 'b@tea.test')).get()!
+    const res = await owner.post(`/admin/staff/${b.id}/role`, { role: 'analyst' })
+    expect(res.status).toBe(303)
+    expect(staffRow(t, b.id).role).toBe('analyst')
+  })
+})
+
 describe('an owner managing invitations', () => {
   it('revokes a pending invitation: the link answers the human 404 page', async () => {
     const { t, owner } = await teaWithOperator()

@@ -179,7 +179,11 @@ export function findInvite(db: Db, token: string, now: number): InviteLookup {
   return { kind: 'valid', staff: row, inviteId: invite.id }
 }
 
-/** Sets the password of an invited account; the link works once. */
+/**
+ * Sets the password of an invited account; the link works once. The route looked the link up
+ * before ~100 ms of hashing, so the link is checked again here: a revocation, a newer link or a
+ * disabling that landed meanwhile wins.
+ */
 export function acceptInvite(
   db: Db,
   inviteId: number,
@@ -188,10 +192,19 @@ export function acceptInvite(
   now: number,
 ): boolean {
   return db.transaction((tx) => {
+    const row = tx.select({ disabledAt: staff.disabledAt }).from(staff).where(eq(staff.id, staffId)).get()
+    if (!row || row.disabledAt !== null) return false
     const used = tx
       .update(staffInvites)
       .set({ usedAt: now })
-      .where(and(eq(staffInvites.id, inviteId), isNull(staffInvites.usedAt)))
+      .where(
+        and(
+          eq(staffInvites.id, inviteId),
+          eq(staffInvites.staffId, staffId),
+          isNull(staffInvites.usedAt),
+          gt(staffInvites.expiresAt, now),
+        ),
+      )
       .run()
     if (used.changes !== 1) return false
     tx.update(staff).set({ passwordHash }).where(eq(staff.id, staffId)).run()

@@ -316,6 +316,13 @@ export const ERASED_PERSONAL_DATA = {
 } as const
 
 /**
+ * What an erased member's scans keep of them: nothing that points at the person. The user agent
+ * column is NOT NULL and '' is what a scan without the header records; nothing but the member's own
+ * data download reads it.
+ */
+const ERASED_SCAN_DATA = { memberId: null, lat: null, lon: null, accuracyM: null, userAgent: '' } as const
+
+/**
  * Deletes the sign-in codes and development outbox messages of a member's phone and/or email.
  * Challenges are found by the keyed hash (and by the plain value for any written before the
  * contacts were encrypted), outbox messages by the plain recipient, opened from the sealed value.
@@ -350,8 +357,12 @@ export function forgetContacts(
  * deleted, so no session of theirs signs in again and the same phone can join afresh. The ledger
  * is kept (it is append-only and the brand's accounts must still balance) against the now
  * anonymous member id; consent events stay as the record of what was agreed. Sign-in codes and
- * development outbox messages sent to their phone or email are deleted with them. The request is
- * listed for the owners and audited, without the erased identifiers.
+ * development outbox messages sent to their phone or email are deleted with them. Their scans stay
+ * for the brand's figures but no longer point at them: the member id, the precise coordinates and
+ * the browser's user agent go; the coarse region stays (as the retention job leaves it), and so do
+ * the device id and located_at, which the verdicts (distinct devices per code) and the "already
+ * located" guard read. The request is listed for the owners and audited, without the erased
+ * identifiers.
  */
 export function eraseMember(bdb: BrandDb, pii: MemberPii, memberId: number, now: number): EraseOutcome {
   return bdb.db.transaction((tx): EraseOutcome => {
@@ -365,6 +376,10 @@ export function eraseMember(bdb: BrandDb, pii: MemberPii, memberId: number, now:
     tx.update(members)
       .set({ ...ERASED_PERSONAL_DATA, deletedAt: now })
       .where(bdb.scoped(members, eq(members.id, memberId)))
+      .run()
+    tx.update(scans)
+      .set(ERASED_SCAN_DATA)
+      .where(bdb.scoped(scans, eq(scans.memberId, memberId)))
       .run()
     tx.insert(privacyRequests).values({ brandId: bdb.brandId, memberId, kind: 'erasure', at: now }).run()
     recordAudit(tx, bdb.brandId, MEMBER_ACTOR, now, {

@@ -3,6 +3,7 @@ import { and, desc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { codes } from '../../src/batches/batch-schema.ts'
 import { activateCodes } from '../../src/batches/code-actions-store.ts'
+import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
 import { CONSENT_VERSIONS, type MemberExport } from '../../src/members/account-store.ts'
 import { memberPii } from '../../src/members/member-pii.ts'
@@ -27,6 +28,7 @@ import {
 import { scans } from '../../src/scans/scan-schema.ts'
 import { auditLog } from '../../src/staff/staff-schema.ts'
 import { insertMember, memberClient } from '../support/member-session.ts'
+import { scanPhone } from '../support/scan-phone.ts'
 import {
   buildTestApp,
   cookieFrom,
@@ -542,6 +544,36 @@ describe('deleting my account', () => {
         .orderBy(desc(members.id))
         .all(),
     ).toHaveLength(1)
+  })
+
+  it('unlinks my scans from me and erases the precise location I shared, keeping the coarse region', async () => {
+    const { t, brand, member, me, codeIds } = await setup()
+    const code = t.db.select().from(codes).where(eq(codes.id, codeIds[0]!)).get()!
+    const phone = scanPhone(t)
+    await phone.signInAs(brand.brandId, member.id)
+    await phone.scan(assembleToken(code.kid, code.serial, code.tag))
+    expect((await phone.locate({ lat: 31.23, lon: 121.47, accuracyM: 15 })).res.status).toBe(200)
+    const someoneElse = insertMember(t, brand.brandId, { phone: '+8613900139000' })
+    const theirs = insertScan(t, brand.brandId, { codeId: codeIds[1]!, memberId: someoneElse.id, lat: 30.5 })
+    const mine = t.db.select().from(scans).where(eq(scans.id, phone.scanId)).get()!
+    expect(mine).toMatchObject({ memberId: member.id, lat: 31.23, accuracyM: 15 })
+
+    expect((await me.post('/me/tea/delete?lang=en', { confirm: 'yes' })).status).toBe(303)
+
+    expect(t.db.select().from(scans).where(eq(scans.id, phone.scanId)).get()).toEqual({
+      ...mine,
+      memberId: null,
+      lat: null,
+      lon: null,
+      accuracyM: null,
+      userAgent: '',
+    })
+    // Kept for the brand's figures: the device (verdicts count distinct devices), the region and
+    // when the location was shared (so the scan cannot be located again).
+    expect(mine.regionCode).not.toBeNull()
+    expect(mine.locatedAt).not.toBeNull()
+    expect(t.db.select().from(scans).where(eq(scans.memberId, member.id)).all()).toHaveLength(0)
+    expect(t.db.select().from(scans).where(eq(scans.id, theirs.id)).get()).toEqual(theirs)
   })
 
   it('signs out, and keeps the language the member reads', async () => {

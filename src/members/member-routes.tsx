@@ -58,15 +58,19 @@ const claimStatementsFor = preparedPerConnection((c) => ({
   // Only a scan of a code (code_id set) can be claimed; the brand by primary key, not a join.
   scanOfDevice: c.prepare<
     [number, string],
-    { codeId: number; brandId: number; brandName: string; brandSlug: string }
+    { codeId: number; brandId: number; brandName: string; brandSlug: string; scanMemberId: number | null }
   >(`
-    SELECT s.code_id AS codeId, s.brand_id AS brandId,
+    SELECT s.code_id AS codeId, s.brand_id AS brandId, s.member_id AS scanMemberId,
            (SELECT name FROM brands WHERE id = s.brand_id) AS brandName,
            (SELECT slug FROM brands WHERE id = s.brand_id) AS brandSlug
     FROM scans s
     WHERE s.id = ? AND s.device_id = ? AND s.code_id IS NOT NULL AND s.brand_id IS NOT NULL`),
   activeMember: c.prepare<[number, number], { id: number }>(
     'SELECT id FROM members WHERE id = ? AND brand_id = ? AND deleted_at IS NULL',
+  ),
+  // By primary key; the device and NULL conditions keep it to an anonymous scan of this phone.
+  linkScan: c.prepare<[number, number, string]>(
+    'UPDATE scans SET member_id = ? WHERE id = ? AND device_id = ? AND member_id IS NULL',
   ),
 }))
 
@@ -102,14 +106,27 @@ export function createMemberRoutes(deps: AppDeps) {
   // its own savepoint, in arrival order, and answered only after COMMIT. Whether the session's
   // member is still a member (not erased) is read there too, inside the claim's transaction: no
   // window between that check and the award, and one read fewer outside a transaction.
+  //
+  // A scan made before signing in (a new phone, an ended session) becomes the member's when they
+  // claim from it, as a scan made signed in is: their history and data download show it, with any
+  // location they shared on it. Whatever the claim answers, it is their scan on their phone, so the
+  // link goes first, one statement in the claim's group (none when the scan is linked already): a
+  // claim that then fails leaves a correct link, never an award without its answer.
   const claim = createGroupCommit(
     deps.db,
-    (input: Parameters<typeof claimFromScan>[1]): ClaimOutcome | { kind: 'not-a-member' } =>
-      claimStatementsFor(deps.db).activeMember.get(input.memberId, input.brandId)
-        ? claimFromScan(deps.db, input, (err) =>
-            deps.logger.error({ err, scanId: input.scanId }, 'bulk-claim check failed'),
-          )
-        : { kind: 'not-a-member' },
+    ({
+      scanIsAnonymous,
+      ...input
+    }: Parameters<typeof claimFromScan>[1] & { scanIsAnonymous: boolean }):
+      | ClaimOutcome
+      | { kind: 'not-a-member' } => {
+      const q = claimStatementsFor(deps.db)
+      if (!q.activeMember.get(input.memberId, input.brandId)) return { kind: 'not-a-member' }
+      if (scanIsAnonymous) q.linkScan.run(input.memberId, input.scanId, input.deviceId)
+      return claimFromScan(deps.db, input, (err) =>
+        deps.logger.error({ err, scanId: input.scanId }, 'bulk-claim check failed'),
+      )
+    },
   )
 
   const lang = (c: Context<AppEnv>): Lang =>
@@ -172,6 +189,7 @@ export function createMemberRoutes(deps: AppDeps) {
       now: deps.clock.now(),
       scanId: scan.scanId,
       deviceId: scan.deviceId,
+      scanIsAnonymous: scan.scanMemberId === null,
     })
     const l = lang(c)
     const result = (

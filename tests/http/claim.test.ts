@@ -7,6 +7,7 @@ import { activateCodes } from '../../src/batches/code-actions-store.ts'
 import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
+import type { MemberExport } from '../../src/members/account-store.ts'
 import { memberPii } from '../../src/members/member-pii.ts'
 import { OTP_VERIFIES_PER_IP_PER_HOUR } from '../../src/members/member-routes.tsx'
 import { memberConsents, members, outbox } from '../../src/members/member-schema.ts'
@@ -60,7 +61,7 @@ function phone(t: ReturnType<typeof buildTestApp>, lang = 'en') {
       scanId = Number(/\/scans\/(\d+)\//.exec(html)![1])
       return html
     },
-    async post(step: 'claim' | 'sign-in' | 'verify', form: Record<string, string>) {
+    async post(step: 'claim' | 'sign-in' | 'verify' | 'location', form: Record<string, string>) {
       const res = await browser.post(
         `/scans/${scanId}/${step}?lang=${lang}`,
         { _csrf: csrf, ...form },
@@ -115,6 +116,46 @@ describe('claiming points on the scan page', () => {
     const lastScan = t.db.select().from(scans).orderBy(desc(scans.id)).get()!
     expect(lastScan.memberId).toBe(member.id)
     expect(checkLedger(t.db.$client)).toEqual([])
+  })
+
+  it('makes the scan a new member signed in from theirs, with the location they shared on it', async () => {
+    const { t, brand, tokens } = await setup()
+    const p = phone(t)
+    await p.scan(tokens[0]!)
+    const scanId = t.db.select().from(scans).orderBy(desc(scans.id)).get()!.id
+    await p.post('location', { geo: 'ok', lat: '31.23', lon: '121.47', accuracy: '15' })
+    const key = randomBytes(16).toString('base64url')
+    await p.post('sign-in', { key, identifier: PHONE })
+    const done = await p.post('verify', { key, identifier: E164, code: lastCode(t), acceptTerms: 'yes' })
+    expect(done.html).toContain('You claimed 25 points')
+    const member = t.db.select().from(members).get()!
+    expect(t.db.select().from(scans).where(eq(scans.id, scanId)).get()!.memberId).toBe(member.id)
+    const data = (await (await p.get(`/me/${brand.slug}/data.json`)).json()) as MemberExport
+    expect(data.scans).toEqual([expect.objectContaining({ lat: 31.23, lon: 121.47, accuracyM: 15 })])
+  })
+
+  it('leaves a scan made by another member on the phone theirs when I claim from it', async () => {
+    const { t, tokens } = await setup()
+    const p = phone(t)
+    await p.scan(tokens[0]!)
+    const key = randomBytes(16).toString('base64url')
+    await p.post('sign-in', { key, identifier: PHONE })
+    await p.post('verify', { key, identifier: E164, code: lastCode(t), acceptTerms: 'yes' })
+    const first = t.db.select().from(members).get()!
+    // Their session still on the phone, the next scan is theirs; then I sign in on it and claim.
+    await p.scan(tokens[1]!)
+    const scanId = t.db.select().from(scans).orderBy(desc(scans.id)).get()!.id
+    const mine = randomBytes(16).toString('base64url')
+    await p.post('sign-in', { key: mine, identifier: 'me@example.com' })
+    const done = await p.post('verify', {
+      key: mine,
+      identifier: 'me@example.com',
+      code: lastCode(t),
+      acceptTerms: 'yes',
+    })
+    expect(done.html).toContain('You claimed 25 points')
+    expect(t.db.select().from(members).all()).toHaveLength(2)
+    expect(t.db.select().from(scans).where(eq(scans.id, scanId)).get()!.memberId).toBe(first.id)
   })
 
   it('awards once: a double tap answers the first outcome, a second member is told it was claimed', async () => {

@@ -41,6 +41,7 @@ import {
   listCatalogue,
   listRedemptions,
   listRewards,
+  memberRedemptionCounts,
   memberRedemptions,
   type RedeemOutcome,
   redeemReward,
@@ -78,6 +79,7 @@ export function createRewardRoutes(deps: AppDeps) {
 
   const memberView = (brandId: number, memberId: number, now: number): MemberView => ({
     balance: spendablePoints(deps.db, brandId, memberId, now),
+    redeemed: memberRedemptionCounts(brandDb(deps.db, brandId), memberId),
     csrf: memberCsrfToken(csrfKey, memberId),
     keyFor: () => newIdempotencyKey(),
   })

@@ -519,3 +519,21 @@ export function memberRedemptions(bdb: BrandDb, memberId: number, limit = 20): M
     .limit(limit)
     .all()
 }
+
+/**
+ * How many of each reward a member holds, counted as the per-member limit counts them in
+ * redeemReward (issued, not cancelled), in one grouped read: the catalogue disables a button whose
+ * limit is reached instead of answering 409 when it is pressed.
+ *
+ * @example
+ * const held = memberRedemptionCounts(bdb, memberId) // Map { rewardId => 1 }
+ */
+export function memberRedemptionCounts(bdb: BrandDb, memberId: number): Map<number, number> {
+  const rows = bdb.db
+    .select({ rewardId: redemptions.rewardId, n: count() })
+    .from(redemptions)
+    .where(bdb.scoped(redemptions, eq(redemptions.memberId, memberId), eq(redemptions.status, 'issued')))
+    .groupBy(redemptions.rewardId)
+    .all()
+  return new Map(rows.map((r) => [r.rewardId, r.n]))
+}

@@ -11,7 +11,12 @@ import {
 } from '../../src/points/ledger-store.ts'
 import { redemptions, rewards } from '../../src/points/points-schema.ts'
 import type { RewardInput } from '../../src/points/reward-input.ts'
-import { createReward, REDEMPTIONS_PAGE_SIZE, redeemReward } from '../../src/points/reward-store.ts'
+import {
+  cancelRedemption,
+  createReward,
+  REDEMPTIONS_PAGE_SIZE,
+  redeemReward,
+} from '../../src/points/reward-store.ts'
 import { auditLog } from '../../src/staff/staff-schema.ts'
 import { insertMember, memberClient } from '../support/member-session.ts'
 import {
@@ -82,6 +87,13 @@ async function setup() {
 
 const htmx = { 'hx-request': 'true' }
 
+/** The markup of one reward's card on the catalogue page. */
+function cardOf(html: string, rewardId: number): string {
+  const start = html.indexOf(`id="reward-${rewardId}"`)
+  if (start < 0) throw new Error(`no card for reward ${rewardId}`)
+  return html.slice(start, html.indexOf('</section>', start))
+}
+
 describe('the rewards catalogue', () => {
   it('shows a signed-in member the rewards with price, stock and availability, their balance and a button', async () => {
     const { addReward, earn, member, me } = await setup()
@@ -100,6 +112,35 @@ describe('the rewards catalogue', () => {
     expect(html).toContain('Redeem for 10 points')
     expect(html).toContain('75 more points needed')
     expect(html).not.toContain('Hidden')
+  })
+
+  it('shows the button of a reward whose per-member limit I reached disabled, until a redemption is cancelled', async () => {
+    const { t, bdb, addReward, earn, member, me } = await setup()
+    earn(member.id, 100)
+    const cup = addReward({ name: 'Cup', pointsPrice: 20, perMemberLimit: 1 })
+    const pot = addReward({ name: 'Teapot', pointsPrice: 20, perMemberLimit: 2 })
+    const before = await (await me.get('/me/tea/rewards?lang=en')).text()
+    expect(cardOf(before, cup.id)).not.toContain('disabled')
+
+    const redeemed = await me.post(`/me/tea/rewards/${cup.id}/redeem?lang=en`, { key: key() }, htmx)
+    expect(redeemed.status).toBe(200)
+    expect(await redeemed.text()).toMatch(/<button type="submit" disabled="">Redeem for 20 points<\/button>/)
+    expect((await me.post(`/me/tea/rewards/${pot.id}/redeem?lang=en`, { key: key() })).status).toBe(303)
+    const after = await (await me.get('/me/tea/rewards?lang=en')).text()
+    expect(cardOf(after, cup.id)).toContain('disabled')
+    expect(cardOf(after, cup.id)).toContain('Limit reached')
+    // One of two taken: the teapot can still be redeemed.
+    expect(cardOf(after, pot.id)).not.toContain('disabled')
+    expect(cardOf(await (await me.get('/me/tea/rewards')).text(), cup.id)).toContain(
+      '您已达到此礼品的兑换上限',
+    )
+
+    // A cancelled redemption does not count toward the limit, here as when redeeming.
+    const row = t.db.select().from(redemptions).where(eq(redemptions.rewardId, cup.id)).get()!
+    cancelRedemption(bdb, { staffId: null, label: 'test' }, row.id, 'wrong item', t.clock.now())
+    const reopened = await (await me.get('/me/tea/rewards?lang=en')).text()
+    expect(cardOf(reopened, cup.id)).not.toContain('disabled')
+    expect((await me.post(`/me/tea/rewards/${cup.id}/redeem?lang=en`, { key: key() })).status).toBe(303)
   })
 
   it('speaks Chinese by default and shows an empty state', async () => {

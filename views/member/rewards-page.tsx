@@ -13,8 +13,16 @@ export type RedeemResultView =
   | { kind: 'not-available' }
   | { kind: 'page-expired' }
 
-/** A signed-in member's side of the page: balance, form token and one idempotency key per button. */
-export type MemberView = { balance: number; csrf: string; keyFor: (rewardId: number) => string }
+/**
+ * A signed-in member's side of the page: balance, how many of each reward they hold (reward id to
+ * count, as the per-member limit counts them), form token and one idempotency key per button.
+ */
+export type MemberView = {
+  balance: number
+  redeemed: ReadonlyMap<number, number>
+  csrf: string
+  keyFor: (rewardId: number) => string
+}
 
 type CardProps = {
   lang: Lang
@@ -67,6 +75,11 @@ export function RewardCard(p: CardProps) {
   const startsLater = r.availableFrom !== null && p.now < r.availableFrom
   const soldOut = r.stock !== null && r.stock <= 0
   const action = `/me/${p.brandSlug}/rewards/${r.id}/redeem?lang=${p.lang}`
+  const atLimit =
+    p.member !== undefined &&
+    r.perMemberLimit !== null &&
+    (p.member.redeemed.get(r.id) ?? 0) >= r.perMemberLimit
+  const short = p.member !== undefined && p.member.balance < r.pointsPrice
   return (
     <section id={`reward-${r.id}`} class="card" data-reward={String(r.id)}>
       <h2>{r.name}</h2>
@@ -97,10 +110,15 @@ export function RewardCard(p: CardProps) {
         >
           <input type="hidden" name="_csrf" value={p.member.csrf} />
           <input type="hidden" name="key" value={p.member.keyFor(r.id)} />
-          <button type="submit" disabled={p.member.balance < r.pointsPrice}>
+          <button type="submit" disabled={atLimit || short}>
             {t.redeem(r.pointsPrice)}
           </button>
-          {p.member.balance < r.pointsPrice ? (
+          {atLimit ? (
+            <span class="muted" data-limit-reached>
+              {' '}
+              {t.limitReachedNote}
+            </span>
+          ) : short ? (
             <span class="muted"> {t.needMore(r.pointsPrice - p.member.balance)}</span>
           ) : null}
         </form>

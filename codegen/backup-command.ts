@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadOrCreateMasterKey } from '../src/codes/key-crypto.ts'
 import { loadKeyring } from '../src/codes/key-store.ts'
@@ -6,6 +5,7 @@ import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/index.ts'
 import { backupDatabase, restoreDatabase } from '../src/ops/backup.ts'
 import type { CliIo } from './cli.ts'
+import { hasMasterKey, missingDatabase } from './installation.ts'
 
 export const BACKUP_HELP = `Usage: onecode-codegen backup --out FILE
 
@@ -16,8 +16,9 @@ safe separately, without it the brands' signing keys cannot be read.`
 
 export const RESTORE_HELP = `Usage: onecode-codegen restore --from FILE [--force]
 
-Restores a backup into DATA_DIR after checking it: it must open, take the migrations, and pass
-SQLite's integrity and foreign-key checks. Stop the server first. If DATA_DIR already has a
+Restores a backup into DATA_DIR after checking it: it must be an onecode database (the
+migrations table and the brands, signing_keys and codes tables), open, take the migrations, and
+pass SQLite's integrity and foreign-key checks. Stop the server first. If DATA_DIR already has a
 database, restore refuses unless --force, and then keeps the old one as
 onecode.db.before-restore-<timestamp>.`
 
@@ -40,7 +41,8 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
   if (out === '') return usage(io, '--out is required; see backup --help')
   const config = loadConfig(io.env)
   // Opening a missing database would create an empty one, and back that up.
-  if (!fs.existsSync(config.databaseFile)) return usage(io, `no database at ${config.databaseFile}`)
+  const missing = missingDatabase(config)
+  if (missing) return usage(io, missing)
   const db = openDatabase(config.databaseFile)
   try {
     const { file, bytes } = await backupDatabase(db, out)
@@ -51,7 +53,10 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-/** `onecode-codegen restore --from FILE [--force]`: 0 restored, 1 damaged backup, 2 bad arguments. */
+/**
+ * `onecode-codegen restore --from FILE [--force]`: 0 restored, 1 damaged or foreign file, 2 bad
+ * arguments.
+ */
 export async function restoreCommand(args: string[], io: CliIo): Promise<number> {
   const o = options(args, { from: { type: 'string' }, force: { type: 'boolean' } })
   const from = typeof o.from === 'string' ? o.from : ''
@@ -71,6 +76,11 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
         `onecode-codegen: backup ${outcome.from} is damaged, nothing was changed: ${outcome.problems.join('; ')}\n`,
       )
       return 1
+    case 'not-onecode':
+      io.stderr.write(
+        `onecode-codegen: ${outcome.from} is not an onecode backup (no ${outcome.missing.join(', ')} table), nothing was changed\n`,
+      )
+      return 1
     case 'restored': {
       io.stdout.write(`restored ${from} into ${outcome.target}\n`)
       if (outcome.previous) io.stdout.write(`the previous database is kept as ${outcome.previous}\n`)
@@ -83,8 +93,7 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
 
 /** The signing keys are sealed with the master key, which lives outside the database. */
 function masterKeyWarning(config: ReturnType<typeof loadConfig>): string | null {
-  const hasKey = Boolean(config.masterKeyEnv?.trim()) || fs.existsSync(config.masterKeyFile)
-  if (!hasKey)
+  if (!hasMasterKey(config))
     return `no master key in ${config.masterKeyFile} and ONECODE_MASTER_KEY is unset; put back the master key of the backed-up installation before starting the server`
   let master: Buffer
   try {

@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import os from 'node:os'
-import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { eq } from 'drizzle-orm'
 import { BatchForm } from '../src/batches/batch-input.ts'
@@ -12,17 +11,19 @@ import { DEFAULT_GRID, isPrintableGrid } from '../src/batches/print-pdf.ts'
 import { findDistributorByCode } from '../src/channels/distributor-store.ts'
 import { readSerialList } from '../src/channels/serial-list.ts'
 import { createShipment, type ShipmentTarget, WHOLE_BRAND_SCOPE } from '../src/channels/shipment-store.ts'
+import { MAX_BASE_URL_LENGTH } from '../src/codes/code-url.ts'
 import { createSigningKey } from '../src/codes/key-store.ts'
-import { ConfigError, loadConfig } from '../src/config.ts'
+import { type Config, ConfigError, loadConfig } from '../src/config.ts'
 import { brandDb } from '../src/db/brand-scope.ts'
 import { products } from '../src/products/product-schema.ts'
-import { openRuntime } from '../src/runtime.ts'
 import { recordAudit } from '../src/staff/audit-store.ts'
 import { BRAND_SLUG, createBrand } from '../src/staff/brand-setup.ts'
 import { generatePassword, hashPassword } from '../src/staff/password.ts'
 import { brands } from '../src/staff/staff-schema.ts'
 import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './backup-command.ts'
+import { missingDatabase, openInstallation } from './installation.ts'
 import { JOBS_HELP, jobsCommand } from './jobs-command.ts'
+import { outFileProblem, writeFileAtomically } from './out-file.ts'
 import { createProgress, type ProgressOut } from './progress.ts'
 import { STAFF_HELP, staffCommand } from './staff-command.ts'
 
@@ -49,7 +50,8 @@ Commands:
   jobs      run the member-programme jobs now (tags, birthday bonus, churn)
 
 Run 'onecode-codegen <command> --help' for a command's options.
-Reads DATA_DIR (default ./data) like the server.`,
+Reads DATA_DIR (default ./data) like the server, and refuses one without a database (the server
+creates it at its first start; 'brand create --init' can too).`,
   batch: `Usage: onecode-codegen batch --product SKU --count N [--brand SLUG] [--lot LOT] [--gs1]
                              [--produced YYYY-MM-DD] [--expires YYYY-MM-DD]
 
@@ -58,11 +60,14 @@ showing progress on stderr. Prints the new batch id alone on the last line of st
 --brand is needed only when several brands have a product with this SKU.
 --gs1 prints GS1 Digital Link URLs (the product needs a GTIN).`,
   export: `Usage: onecode-codegen export --batch ID --format csv|txt|csv-zip|svg-zip|pdf --out FILE
-                              [--from N] [--to N] [--columns N --rows N]
+                              [--from N] [--to N] [--columns N --rows N] [--allow-localhost]
 
 Writes the batch's print file (or codes #N to #M of it) to FILE, streaming in constant memory.
 The CSV has the header seq,serial,url. Every export is recorded with the codes it held.
---columns/--rows set the PDF label grid on A4 (default 4 x 8).`,
+--columns/--rows set the PDF label grid on A4 (default 4 x 8).
+The code URLs start with PUBLIC_BASE_URL, which must be set (e.g. https://oc.example.com);
+--allow-localhost prints with the development default http://localhost:PORT instead.
+An interrupted or failed export leaves no file behind.`,
   activate: `Usage: onecode-codegen activate --batch ID [--from N] [--to N]
 
 Activates the batch's codes (all, or #N to #M): from now on they can earn points.`,
@@ -75,10 +80,12 @@ to the distributor with this code. Voided codes are skipped; unknown lines are r
 Codes already bound to another distributor are re-bound only with --reason (exit status 1
 without it). Every shipment is recorded and audited.`,
   brand: `Usage: onecode-codegen brand create --slug SLUG --name NAME --owner-email EMAIL [--owner-name NAME]
+                                    [--init]
        onecode-codegen brand list
 
 'create' makes a brand, its first owner and its signing key, and prints the owner's
-password once.`,
+password once. --init lets it start a new installation (database and master key) in a
+DATA_DIR that has none yet; without it a DATA_DIR without a database is refused.`,
   key: `Usage: onecode-codegen key rotate --brand SLUG
 
 Makes a new signing key for the brand's new batches; codes already printed keep verifying.`,
@@ -168,9 +175,33 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   return Number(value)
 }
 
-function open(io: CliIo) {
-  const config = loadConfig({ ...io.env, LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn' })
-  return { config, ...openRuntime(config) }
+function cliConfig(io: CliIo): Config {
+  return loadConfig({ ...io.env, LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn' })
+}
+
+/** DATA_DIR's installation; a missing one is a wrong call (exit 2), not a new installation. */
+function open(io: CliIo, opts: { init?: boolean } = {}) {
+  const config = cliConfig(io)
+  const opened = openInstallation(config, opts)
+  if (opened.kind === 'missing') throw new UsageError(opened.problem)
+  return { config, ...opened.rt }
+}
+
+/**
+ * Printed URLs must reach the server: the localhost default would put a whole run of labels no
+ * phone can open on the shelves, so it needs --allow-localhost (a test print).
+ */
+function checkPrintBaseUrl(config: Config, allowLocalhost: boolean, io: CliIo): void {
+  if (config.publicBaseUrlIsDefault && !allowLocalhost) {
+    throw new UsageError(
+      `PUBLIC_BASE_URL is not set, so the code URLs would start with ${config.publicBaseUrl}, which no phone can open; set PUBLIC_BASE_URL to the server's public address (e.g. https://oc.example.com), or add --allow-localhost for a test print`,
+    )
+  }
+  if (config.publicBaseUrl.length > MAX_BASE_URL_LENGTH) {
+    io.stderr.write(
+      `onecode-codegen: warning: PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters: short-URL QR codes will need a version above 4\n`,
+    )
+  }
 }
 
 const cliActor = () => ({ staffId: null, label: `cli:${os.userInfo().username}` })
@@ -256,6 +287,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
     to: { type: 'string' },
     columns: { type: 'string' },
     rows: { type: 'string' },
+    'allow-localhost': { type: 'boolean' },
   })
   const batchId = positiveInt(requireOption(o.batch, 'batch'), 'batch')!
   const grid = { columns: positiveInt(o.columns, 'columns'), rows: positiveInt(o.rows, 'rows') }
@@ -267,6 +299,9 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
   if (!format)
     throw new UsageError(`--format must be one of ${PRINT_FORMATS.join(', ')}, got "${formatName}"`)
   const out = requireOption(o.out, 'out')
+  const outProblem = outFileProblem(out)
+  if (outProblem) throw new UsageError(outProblem)
+  checkPrintBaseUrl(cliConfig(io), o['allow-localhost'] === true, io)
   const rt = open(io)
   try {
     const batch = findBatchAnyBrand(rt.db, batchId)
@@ -299,10 +334,9 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
         },
       },
     )
-    // Written beside the target and renamed at the end, so a printer never picks up half a file.
-    const tmp = `${out}.partial`
-    await pipeline(file.stream, fs.createWriteStream(tmp))
-    fs.renameSync(tmp, out)
+    // The export stays recorded even when the write fails or is interrupted: its codes were on
+    // disk for a while, and an audit trail that over-reports a leak beats one that misses it.
+    await writeFileAtomically(out, file.stream)
     progress.finish()
     io.stdout.write(`${out}\n`)
     return 0
@@ -460,6 +494,7 @@ async function brandCommand(args: string[], io: CliIo): Promise<number> {
     name: { type: 'string' },
     'owner-email': { type: 'string' },
     'owner-name': { type: 'string' },
+    init: { type: 'boolean' },
   })
   const slug = requireOption(o.slug, 'slug')
   if (!BRAND_SLUG.test(slug)) throw new UsageError('--slug: 3 to 40 lower-case letters, digits and dashes')
@@ -467,8 +502,13 @@ async function brandCommand(args: string[], io: CliIo): Promise<number> {
   const email = requireOption(o['owner-email'], 'owner-email')
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
     throw new UsageError(`--owner-email is not an email address: "${email}"`)
-  const rt = open(io)
+  const isNew = o.init === true && missingDatabase(cliConfig(io)) !== null
+  const rt = open(io, { init: o.init === true })
   try {
+    if (isNew)
+      io.stderr.write(
+        `onecode-codegen: started a new installation in ${rt.config.dataDir}; back up its master key (${rt.config.masterKeyEnv ? 'ONECODE_MASTER_KEY' : rt.config.masterKeyFile})\n`,
+      )
     const password = generatePassword()
     const outcome = createBrand(
       rt.db,

@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util'
 import { asc, eq } from 'drizzle-orm'
 import { loadConfig } from '../src/config.ts'
 import { PROGRAMME_JOBS, type ProgrammeJob, runProgrammeJobs } from '../src/members/programme-jobs.ts'
-import { openRuntime } from '../src/runtime.ts'
 import { brands } from '../src/staff/staff-schema.ts'
 import type { CliIo } from './cli.ts'
+import { openInstallation } from './installation.ts'
 
 export const JOBS_HELP = `Usage: onecode-codegen jobs run [--brand SLUG] [--job tags|birthday|churn|all]
 
@@ -45,7 +45,9 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
   }
   const jobs: readonly ProgrammeJob[] = choice === 'all' ? PROGRAMME_JOBS : [choice as ProgrammeJob]
   const config = loadConfig({ ...io.env, LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn' })
-  const rt = openRuntime(config)
+  const opened = openInstallation(config)
+  if (opened.kind === 'missing') return usage(io, opened.problem)
+  const rt = opened.rt
   try {
     const targets = rt.db
       .select({ id: brands.id, slug: brands.slug })

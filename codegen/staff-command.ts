@@ -3,21 +3,23 @@ import { parseArgs } from 'node:util'
 import { eq } from 'drizzle-orm'
 import { loadConfig } from '../src/config.ts'
 import { brandDb } from '../src/db/brand-scope.ts'
-import { openRuntime } from '../src/runtime.ts'
 import { staff } from '../src/staff/staff-schema.ts'
 import { disableStaff, enableStaff, normalizeEmail, reissueInvite } from '../src/staff/staff-store.ts'
 import type { CliIo } from './cli.ts'
+import { openInstallation } from './installation.ts'
 
 export const STAFF_HELP = `Usage: onecode-codegen staff disable --email EMAIL
        onecode-codegen staff enable --email EMAIL
-       onecode-codegen staff reset-password --email EMAIL
+       onecode-codegen staff reset-password --email EMAIL [--allow-localhost]
 
 For the platform admin when a brand's owners cannot act in the console themselves:
   disable         signs the person out everywhere and refuses their sign-in (a brand keeps
                   at least one enabled owner with a password)
   enable          lets a disabled person sign in again
   reset-password  ends their password and sessions and prints a one-time link (7 days) to
-                  choose a new one, e.g. for an owner who forgot theirs
+                  choose a new one, e.g. for an owner who forgot theirs; the link starts
+                  with PUBLIC_BASE_URL, which must be set (--allow-localhost: the default
+                  http://localhost:PORT, for a development server)
 Every action is written to the brand's audit log.`
 
 const SUBCOMMANDS = ['disable', 'enable', 'reset-password'] as const
@@ -41,14 +43,24 @@ export async function staffCommand(args: string[], io: CliIo): Promise<number> {
   }
   const o = parseArgs({
     args: rest,
-    options: { email: { type: 'string' } },
+    options: { email: { type: 'string' }, 'allow-localhost': { type: 'boolean' } },
     allowPositionals: false,
     strict: true,
   }).values
   if (!o.email) return usage(io, '--email is required; see --help')
   const email = normalizeEmail(o.email)
   const config = loadConfig({ ...io.env, LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn' })
-  const rt = openRuntime(config)
+  // Checked before the reset: it ends the old password, and a localhost link would leave the
+  // person with neither.
+  if (sub === 'reset-password' && config.publicBaseUrlIsDefault && o['allow-localhost'] !== true) {
+    return usage(
+      io,
+      `PUBLIC_BASE_URL is not set, so the link would start with ${config.publicBaseUrl}, which only opens on this machine; set PUBLIC_BASE_URL to the server's public address, or add --allow-localhost`,
+    )
+  }
+  const opened = openInstallation(config)
+  if (opened.kind === 'missing') return usage(io, opened.problem)
+  const rt = opened.rt
   try {
     const row = rt.db.select().from(staff).where(eq(staff.email, email)).get()
     if (!row) return usage(io, `no staff member with email "${email}"`)

@@ -41,6 +41,8 @@ export type Config = {
   masterKeyFile: string
   masterKeyEnv: string | undefined
   publicBaseUrl: string
+  /** PUBLIC_BASE_URL was unset, so `publicBaseUrl` is the localhost default no phone can open. */
+  publicBaseUrlIsDefault: boolean
   seedDemo: boolean
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   cookieSecure: boolean
@@ -74,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     masterKeyFile: path.join(dataDir, 'master.key'),
     masterKeyEnv: e.ONECODE_MASTER_KEY,
     publicBaseUrl,
+    publicBaseUrlIsDefault: e.PUBLIC_BASE_URL === undefined,
     seedDemo: e.SEED_DEMO === '1',
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),

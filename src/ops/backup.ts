@@ -9,6 +9,11 @@ export const BEFORE_RESTORE_SUFFIX = '.before-restore-'
 /** SQLite's companions of a database in WAL mode: they belong to the file they sit beside. */
 const SIDE_FILES = ['-wal', '-shm'] as const
 const MAX_PROBLEMS = 20
+/**
+ * What makes a file an onecode database: drizzle's record of applied migrations and the tables
+ * no installation is without. Migrating anything else would turn it into an empty onecode schema.
+ */
+const ONECODE_TABLES = ['__drizzle_migrations', 'brands', 'signing_keys', 'codes'] as const
 
 /**
  * Writes a consistent copy of the live database to `file` with SQLite's online backup API, so the
@@ -46,10 +51,11 @@ export type RestoreOutcome =
   | { kind: 'target-exists'; target: string }
   | { kind: 'no-backup'; from: string }
   | { kind: 'damaged'; from: string; problems: string[] }
+  | { kind: 'not-onecode'; from: string; missing: string[] }
 
 /**
  * Restores a backup into `target` (the DATA_DIR's onecode.db), verified before it replaces
- * anything: the copy must open, take the migrations, pass `PRAGMA integrity_check` and the
+ * anything: the copy must be an onecode database ({@link ONECODE_TABLES}), open, take the migrations, pass `PRAGMA integrity_check` and the
  * foreign-key check ({@link verifyRestored}). An existing database is refused unless `force`, and
  * is then kept as `onecode.db.before-restore-<timestamp>` (with its WAL). Stop the server first:
  * a running server keeps writing to the file it has open.
@@ -70,8 +76,9 @@ export function restoreDatabase(
   const staging = `${dest}.restoring-${opts.now}`
   try {
     fs.copyFileSync(source, staging)
-    const problems = checkStaged(staging)
-    if (problems.length > 0) return { kind: 'damaged', from: source, problems }
+    const checked = checkStaged(staging)
+    if (checked.kind === 'not-onecode') return { kind: 'not-onecode', from: source, missing: checked.missing }
+    if (checked.problems.length > 0) return { kind: 'damaged', from: source, problems: checked.problems }
     let previous: string | null = null
     if (fs.existsSync(dest)) {
       previous = `${dest}${BEFORE_RESTORE_SUFFIX}${timestamp(opts.now)}`
@@ -111,17 +118,37 @@ function sqliteProblems(sqlite: Database.Database): string[] {
   return problems.slice(0, MAX_PROBLEMS)
 }
 
-/** Opens the staged copy the way the server will (pragmas, migrations) and verifies it. */
-function checkStaged(file: string): string[] {
+/**
+ * Checks that the staged copy is an onecode database, then opens it the way the server will
+ * (pragmas, migrations) and verifies it.
+ */
+function checkStaged(
+  file: string,
+): { kind: 'not-onecode'; missing: string[] } | { kind: 'checked'; problems: string[] } {
   let db: Db | undefined
   try {
+    const missing = missingTables(file)
+    if (missing.length > 0) return { kind: 'not-onecode', missing }
     // A truncated or overwritten file often opens fine and fails on first read: read it all.
     db = openDatabase(file)
-    return verifyRestored(db)
+    return { kind: 'checked', problems: verifyRestored(db) }
   } catch (err) {
-    return [err instanceof Error ? err.message : String(err)]
+    return { kind: 'checked', problems: [err instanceof Error ? err.message : String(err)] }
   } finally {
     db?.$client.close()
+  }
+}
+
+/** The onecode tables the file lacks, read without migrating it (throws if it is no database). */
+function missingTables(file: string): string[] {
+  const sqlite = new Database(file, { fileMustExist: true })
+  try {
+    const tables = new Set(
+      sqlite.prepare("select name from sqlite_schema where type = 'table'").pluck().all() as string[],
+    )
+    return ONECODE_TABLES.filter((t) => !tables.has(t))
+  } finally {
+    sqlite.close()
   }
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../codegen/cli.ts'
 import { createBatch, mintChunk } from '../../src/batches/batch-store.ts'
@@ -122,6 +123,42 @@ describe('online backup and verified restore', () => {
     expect(outcome.kind).toBe('damaged')
   })
 
+  it.each([
+    ['an empty SQLite file', (file: string) => new Database(file).close()],
+    [
+      'another application’s SQLite database',
+      (file: string) => {
+        const other = new Database(file)
+        other.exec(
+          'create table notes (id integer primary key, text text); insert into notes (text) values (1)',
+        )
+        other.close()
+      },
+    ],
+    [
+      'a database with onecode-like tables but no migrations',
+      (file: string) => {
+        const other = new Database(file)
+        other.exec(
+          'create table brands (id integer); create table signing_keys (id integer); create table codes (id integer)',
+        )
+        other.close()
+      },
+    ],
+  ])('refuses %s as not an onecode backup and leaves the live database alone', (_, make) => {
+    const { rt } = seedDataDir(path.join(tmp, 'live'))
+    const live = path.join(tmp, 'live', 'onecode.db')
+    rt.db.$client.close()
+    const file = path.join(tmp, 'other.db')
+    make(file)
+
+    const outcome = restoreDatabase(file, live, { force: true, now: NOW })
+    expect(outcome.kind).toBe('not-onecode')
+    if (outcome.kind === 'not-onecode') expect(outcome.missing).toContain('__drizzle_migrations')
+    expect(countsIn(live)).toEqual({ brands: 1, products: 1, batches: 1, codes: 50 })
+    expect(fs.readdirSync(path.join(tmp, 'live')).filter((f) => f.includes('restor'))).toEqual([])
+  })
+
   it('finds no problems in a sound database and reports a broken foreign key', () => {
     const { rt } = seedDataDir(path.join(tmp, 'live'))
     expect(verifyRestored(rt.db)).toEqual([])
@@ -204,6 +241,20 @@ describe('the backup and restore commands', () => {
     expect(await main(['restore', '--from', file], run.io)).toBe(1)
     expect(run.stderr().trim().split('\n')).toHaveLength(1)
     expect(run.stderr()).toMatch(/damaged, nothing was changed/)
+  })
+
+  it('exits 1 and keeps the live database when --force is given an empty SQLite file', async () => {
+    const { env, rt } = seedDataDir(path.join(tmp, 'live'))
+    rt.db.$client.close()
+    const file = path.join(tmp, 'empty.db')
+    new Database(file).close()
+    const run = capture(env)
+    expect(await main(['restore', '--from', file, '--force'], run.io)).toBe(1)
+    expect(run.stderr().trim()).toBe(
+      `onecode-codegen: ${file} is not an onecode backup (no __drizzle_migrations, brands, signing_keys, codes table), nothing was changed`,
+    )
+    expect(countsIn(path.join(tmp, 'live', 'onecode.db')).codes).toBe(50)
+    expect(fs.readdirSync(path.join(tmp, 'live')).filter((f) => f.includes('before-restore'))).toEqual([])
   })
 
   it.each([

@@ -88,6 +88,21 @@ describe('onecode-codegen staff', () => {
     expect(read((rt) => findInvite(rt.db, token, Date.now()).kind)).toBe('valid')
   })
 
+  it('refuses to reset a password into a localhost link when PUBLIC_BASE_URL is not set', async () => {
+    const { PUBLIC_BASE_URL: _, ...unset } = env
+    const run = capture(unset)
+    expect(await main(['staff', 'reset-password', '--email', DEMO_OWNER_EMAIL], run.io)).toBe(2)
+    expect(run.stderr()).toMatch(/PUBLIC_BASE_URL is not set/)
+    expect(run.stderr().trim().split('\n')).toHaveLength(1)
+    expect(run.stdout()).toBe('')
+    expect(row(DEMO_OWNER_EMAIL).passwordHash).not.toBeNull()
+
+    const local = capture(unset)
+    const argv = ['staff', 'reset-password', '--email', DEMO_OWNER_EMAIL, '--allow-localhost']
+    expect(await main(argv, local.io)).toBe(0)
+    expect(local.stdout().trim().split('\n').at(-1)).toMatch(/^http:\/\/localhost:3000\/admin\/invite\//)
+  })
+
   it.each([
     [['staff'], 'use "staff disable|enable|reset-password'],
     [['staff', 'disable'], '--email is required'],

@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../codegen/cli.ts'
+import { MAX_BASE_URL_LENGTH } from '../../src/codes/code-url.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openRuntime } from '../../src/runtime.ts'
 import { seedDemo } from '../../src/seed-demo.ts'
@@ -42,6 +44,85 @@ describe('the onecode-codegen command line', () => {
     expect(lines).toHaveLength(41)
     expect(lines[1]).toMatch(/^1,[0-9A-Z-]{38},HTTPS:\/\/OC\.EXAMPLE\.COM\/C\/[0-9A-Z]{31}$/)
   })
+
+  /** What the database recorded of print exports: their rows and their audit entries. */
+  function recordedExports() {
+    const rt = openRuntime(loadConfig(env))
+    const count = (sql: string) => rt.db.$client.prepare(sql).pluck().get() as number
+    try {
+      return {
+        exports: count('select count(*) from print_exports'),
+        audited: count("select count(*) from audit_log where action = 'export.download'"),
+      }
+    } finally {
+      rt.db.$client.close()
+    }
+  }
+
+  it.each([
+    ['an existing directory', (dir: string) => dir, /is a directory/],
+    ['a file in a missing folder', (dir: string) => path.join(dir, 'out', 'codes.csv'), /does not exist/],
+  ])('refuses --out naming %s before any code is written or recorded', async (_, target, reason) => {
+    const before = recordedExports()
+    const out = target(dataDir)
+    const run = capture(env)
+    expect(await main(['export', '--batch', '1', '--format', 'csv', '--out', out], run.io)).toBe(2)
+    expect(run.stderr()).toMatch(reason)
+    expect(run.stderr().trim().split('\n')).toHaveLength(1)
+    expect(fs.existsSync(`${out}.partial`)).toBe(false)
+    expect(recordedExports()).toEqual(before)
+  })
+
+  it('refuses to print codes for localhost when PUBLIC_BASE_URL is not set, unless told to', async () => {
+    const before = recordedExports()
+    const { PUBLIC_BASE_URL: _, ...unset } = env
+    const out = path.join(dataDir, 'codes.csv')
+    const refused = capture(unset)
+    expect(await main(['export', '--batch', '1', '--format', 'csv', '--out', out], refused.io)).toBe(2)
+    expect(refused.stderr()).toMatch(/PUBLIC_BASE_URL is not set/)
+    expect(refused.stderr()).toContain('--allow-localhost')
+    expect(refused.stderr().trim().split('\n')).toHaveLength(1)
+    expect(fs.existsSync(out)).toBe(false)
+    expect(recordedExports()).toEqual(before)
+
+    const argv = ['export', '--batch', '1', '--format', 'csv', '--out', out, '--allow-localhost']
+    expect(await main(argv, capture(unset).io)).toBe(0)
+    expect(fs.readFileSync(out, 'utf8').split(/\r?\n/)[1]).toMatch(/,HTTP:\/\/LOCALHOST:3000\/C\//)
+  })
+
+  it('warns when PUBLIC_BASE_URL is too long for version-4 QR codes, and still prints', async () => {
+    const long = `https://${'x'.repeat(MAX_BASE_URL_LENGTH)}.example.com`
+    const run = capture({ ...env, PUBLIC_BASE_URL: long })
+    const out = path.join(dataDir, 'codes.csv')
+    expect(await main(['export', '--batch', '1', '--format', 'csv', '--out', out], run.io)).toBe(0)
+    expect(run.stderr()).toContain(
+      `warning: PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters`,
+    )
+    expect(fs.existsSync(out)).toBe(true)
+  })
+
+  it('removes the partial print file and exits 130 when the export is interrupted (Ctrl-C)', async () => {
+    const made = capture(env)
+    // Long enough (about 5 s of svg-zip) that the signal lands while the file is being written.
+    expect(await main(['batch', '--product', 'DEMO-001', '--count', '20000'], made.io)).toBe(0)
+    const id = made.stdout().trim().split('\n').at(-1)!
+    const out = path.join(dataDir, 'labels.zip')
+    const child = spawn(
+      path.resolve('codegen/onecode-codegen.mjs'),
+      ['export', '--batch', id, '--format', 'svg-zip', '--out', out],
+      { env: { ...process.env, ...env }, stdio: 'ignore' },
+    )
+    const exited = once(child, 'exit')
+    await vi.waitFor(() => expect(fs.statSync(`${out}.partial`).size).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 20,
+    })
+    child.kill('SIGINT')
+    const [code] = await exited
+    expect(code).toBe(130)
+    expect(fs.existsSync(`${out}.partial`)).toBe(false)
+    expect(fs.existsSync(out)).toBe(false)
+  }, 20_000)
 
   it.each([
     [['batch', '--count', '5'], '--product is required'],

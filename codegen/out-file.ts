@@ -1,0 +1,85 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+/** The suffix of the file a print file is written to before it is renamed into place. */
+export const PARTIAL_SUFFIX = '.partial'
+
+/** The shell's exit status for a process ended by each signal (128 + its number). */
+const INTERRUPT_STATUS = { SIGINT: 130, SIGTERM: 143 } as const
+
+/** The part of `process` the interrupt handling needs, so a test can stand in for it. */
+export type SignalTarget = {
+  once(signal: keyof typeof INTERRUPT_STATUS, handler: () => void): unknown
+  off(signal: keyof typeof INTERRUPT_STATUS, handler: () => void): unknown
+  exit(status: number): void
+}
+
+/**
+ * Why `out` cannot take a file, or null when it can: an existing directory or a missing or
+ * read-only parent folder. Checked before anything is recorded, so a typo fails at once rather
+ * than after a whole print file was streamed to disk.
+ *
+ * @example
+ * outFileProblem('/tmp') // '--out /tmp is a directory; name the file to write'
+ */
+export function outFileProblem(out: string): string | null {
+  if (out.endsWith('/') || out.endsWith(path.sep) || isDirectory(out))
+    return `--out ${out} is a directory; name the file to write`
+  const parent = path.dirname(path.resolve(out))
+  if (!isDirectory(parent)) return `--out ${out}: the folder ${parent} does not exist`
+  try {
+    fs.accessSync(parent, fs.constants.W_OK)
+  } catch {
+    return `--out ${out}: the folder ${parent} is not writable`
+  }
+  return null
+}
+
+/**
+ * Streams `source` into `out` through `out.partial`, renamed into place once complete, so a
+ * printer never picks up half a file. On any failure, and on SIGINT/SIGTERM (then exiting 130 or
+ * 143), the partial file is removed: even cut off it holds real codes, which must not stay on disk
+ * for anyone to print or copy.
+ *
+ * @example
+ * await writeFileAtomically('out/batch-7.csv', file.stream)
+ */
+export async function writeFileAtomically(
+  out: string,
+  source: Readable,
+  signals: SignalTarget = process,
+): Promise<void> {
+  const tmp = `${out}${PARTIAL_SUFFIX}`
+  const handlers = Object.entries(INTERRUPT_STATUS).map(([signal, status]) => {
+    const handler = () => {
+      discard(tmp)
+      signals.exit(status)
+    }
+    signals.once(signal as keyof typeof INTERRUPT_STATUS, handler)
+    return [signal as keyof typeof INTERRUPT_STATUS, handler] as const
+  })
+  let renamed = false
+  try {
+    await pipeline(source, fs.createWriteStream(tmp))
+    fs.renameSync(tmp, out)
+    renamed = true
+  } finally {
+    for (const [signal, handler] of handlers) signals.off(signal, handler)
+    if (!renamed) discard(tmp)
+  }
+}
+
+function isDirectory(file: string): boolean {
+  return fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false
+}
+
+/** Unlinks a file we were writing; never a directory someone else put there under that name. */
+function discard(file: string): void {
+  try {
+    fs.unlinkSync(file)
+  } catch {
+    // Already gone, or not ours to remove.
+  }
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
-import { type Lang, MESSAGES, pickLang } from '../../views/scan/messages.ts'
+import { type Lang, MESSAGES, otherLang, pickLang } from '../../views/scan/messages.ts'
 import {
   LocationResult,
   type LocationResultKind,
@@ -97,7 +97,6 @@ function ownHref(url: string): string {
 }
 
 const withLang = (href: string, l: Lang) => `${href}${href.includes('?') ? '&' : '?'}lang=${l}`
-const otherLang = (l: Lang): Lang => (l === 'en' ? 'zh-CN' : 'en')
 
 /**
  * The consumer side of a scan: the landing page of `/c/{token}` (any case) and GS1 Digital Links,
@@ -186,8 +185,8 @@ export function createScanRoutes(deps: ScanDeps) {
 
   /**
    * A HEAD request (`curl -I`, link checkers, chat-app previews) hears whether the code is
-   * correctly signed, and nothing is recorded or counted: five previews of a buyer's link must not
-   * turn the buyer's own first scan into "suspected copy".
+   * correctly signed, and no scan is recorded: five previews of a buyer's link must not turn the
+   * buyer's own first scan into "suspected copy". A failed one still counts as a guess (headFailed).
    */
   function headOnly(c: Context<AppEnv>, status: 200 | 404) {
     c.header('Cache-Control', 'no-store')

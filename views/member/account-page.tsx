@@ -1,7 +1,7 @@
 import type { HistoryItem } from '../../src/members/account-history.ts'
 import type { PointsSummary, TierStatus } from '../../src/members/account-store.ts'
 import { Layout } from '../layout.tsx'
-import type { Lang } from '../scan/messages.ts'
+import { type Lang, otherLang } from '../scan/messages.ts'
 import { ACCOUNT_MESSAGES, formatDay } from './account-messages.ts'
 import { SignInStartForm } from './claim-fragments.tsx'
 
@@ -18,7 +18,7 @@ export function accountPath(brandSlug: string, lang: Lang, rest = '', query: Rec
  * the page's path without its query.
  */
 export function LangSwitch(p: { lang: Lang; path: string }) {
-  const other: Lang = p.lang === 'en' ? 'zh-CN' : 'en'
+  const other = otherLang(p.lang)
   return (
     <p style="text-align:right">
       <a href={`${p.path}?lang=${other}`} hreflang={other} data-lang-switch>

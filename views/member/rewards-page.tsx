@@ -1,6 +1,6 @@
 import type { MemberRedemption, Reward } from '../../src/points/reward-store.ts'
 import { Layout } from '../layout.tsx'
-import type { Lang } from '../scan/messages.ts'
+import { type Lang, otherLang } from '../scan/messages.ts'
 import { SignInStartForm } from './claim-fragments.tsx'
 import { formatChinaTime, REWARDS_MESSAGES } from './rewards-messages.ts'
 
@@ -142,7 +142,7 @@ export function RewardsPage(p: {
   signInCsrf?: string
 }) {
   const t = REWARDS_MESSAGES[p.lang]
-  const other = p.lang === 'en' ? 'zh-CN' : 'en'
+  const other = otherLang(p.lang)
   return (
     <Layout title={`${t.title} · ${p.brandName}`} lang={p.lang}>
       <div class="consumer">

@@ -123,6 +123,9 @@ const en: Catalogue = {
 export const MESSAGES: Record<Lang, Catalogue> = { 'zh-CN': zh, en }
 export type Messages = Catalogue
 
+/** The language a page's switch offers: the other of the two. */
+export const otherLang = (l: Lang): Lang => (l === 'en' ? 'zh-CN' : 'en')
+
 /** Picks the language: an explicit choice (cookie or ?lang) wins, then Accept-Language, then Chinese. */
 export function pickLang(explicit: string | undefined, acceptLanguage: string | undefined): Lang {
   if (explicit === 'en' || explicit === 'zh-CN') return explicit

@@ -223,11 +223,7 @@ export function changeRole(
   now: number,
 ): RoleChangeOutcome {
   return bdb.db.transaction((tx) => {
-    const row = tx
-      .select()
-      .from(staff)
-      .where(bdb.scoped(staff, eq(staff.id, staffId)))
-      .get()
+    const row = findBrandStaff(bdb, staffId, tx)
     if (!row) return { kind: 'not-found' as const }
     if (row.role === 'owner' && role !== 'owner' && countOtherActiveOwners(tx, bdb, staffId) === 0) {
       return { kind: 'last-owner' as const }

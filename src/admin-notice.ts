@@ -41,3 +41,15 @@ export function createNotices(masterKey: Uint8Array) {
     },
   }
 }
+
+/**
+ * A notice named by a fixed key (`?notice=role`): the page's own text for it, or nothing for any
+ * other value. For notices whose words never vary; createNotices signs those that carry figures.
+ *
+ * @example
+ * const notice = fixedNotice(c, { saved: 'Segment saved.' })
+ */
+export function fixedNotice(c: Context, notices: Record<string, string>): string | undefined {
+  const key = c.req.query('notice')
+  return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined
+}

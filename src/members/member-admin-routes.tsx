@@ -8,6 +8,7 @@ import {
   PrivacyRequestsPage,
 } from '../../views/admin/members-pages.tsx'
 import { OutboxPage } from '../../views/admin/outbox-page.tsx'
+import { fixedNotice } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -190,9 +191,8 @@ export function createMemberAdminRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/members', requireRole('members.read'), (c) => membersList(c))
     .get('/members/:id{[0-9]+}', requireRole('members.read'), (c) => {
-      const key = Object.keys(NOTICES).find((k) => c.req.query('notice') === k)
       return memberPage(c, Number(c.req.param('id')), {
-        notice: c.req.query('adjusted') ? NOTICES.adjusted : key ? NOTICES[key] : undefined,
+        notice: c.req.query('adjusted') ? NOTICES.adjusted : fixedNotice(c, NOTICES),
       })
     })
     .post('/members/:id{[0-9]+}/tags', requireRole('members.tag'), async (c) => {

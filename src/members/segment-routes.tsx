@@ -6,7 +6,7 @@ import {
   SegmentsPage,
   type SegmentView,
 } from '../../views/admin/segments-pages.tsx'
-import { createNotices } from '../admin-notice.ts'
+import { createNotices, fixedNotice } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { streamDownload } from '../batches/batch-routes.tsx'
 import { chinaDateKey } from '../points/points-calendar.ts'
@@ -131,7 +131,7 @@ export function createSegmentRoutes(deps: AppDeps) {
         ? listMembers(s.bdb, { filters: [segment.filter], search: { kind: 'none' }, page })
         : undefined
       const unmasked = can(s.role, 'members.contact')
-      const notice = { saved: 'Segment saved.', updated: 'Segment updated.' }[c.req.query('notice') ?? '']
+      const notice = fixedNotice(c, { saved: 'Segment saved.', updated: 'Segment updated.' })
       c.header('Cache-Control', 'no-store')
       return c.html(
         <SegmentPage

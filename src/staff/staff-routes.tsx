@@ -8,6 +8,7 @@ import {
   StaffConfirmPage,
   StaffPage,
 } from '../../views/admin/staff-pages.tsx'
+import { fixedNotice } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import { createClientIp } from '../request-ip.ts'
@@ -64,11 +65,6 @@ const NOTICES: Record<string, string> = {
 
 const ACCOUNT_NOTICES: Record<string, string> = {
   password: 'Your password was changed. Your other sessions were signed out.',
-}
-
-function noticeOf(c: Context<AppEnv>, notices: Record<string, string>): string | undefined {
-  const key = c.req.query('notice')
-  return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined
 }
 
 export function staffView(s: SignedInStaff) {
@@ -235,7 +231,7 @@ export function createStaffRoutes(deps: StaffDeps) {
       deleteCookie(c, STAFF_COOKIE, { path: '/' })
       return c.redirect('/admin/sign-in', 303)
     })
-    .get('/account', (c) => accountPage(c, 200, { notice: noticeOf(c, ACCOUNT_NOTICES) }))
+    .get('/account', (c) => accountPage(c, 200, { notice: fixedNotice(c, ACCOUNT_NOTICES) }))
     .post('/account/password', async (c) => {
       const s = c.get('staff')
       const now = deps.clock.now()
@@ -278,7 +274,7 @@ export function createStaffRoutes(deps: StaffDeps) {
           return c.redirect('/admin/account?notice=password', 303)
       }
     })
-    .get('/staff', requireRole('staff.manage'), (c) => staffPage(c, 200, { notice: noticeOf(c, NOTICES) }))
+    .get('/staff', requireRole('staff.manage'), (c) => staffPage(c, 200, { notice: fixedNotice(c, NOTICES) }))
     .post('/staff', requireRole('staff.manage'), async (c) => {
       const s = c.get('staff')
       const body = await c.req.parseBody()

@@ -5,7 +5,12 @@ import { eq } from 'drizzle-orm'
 import { BatchForm } from '../src/batches/batch-input.ts'
 import { createBatch, findBatch, mintChunk } from '../src/batches/batch-store.ts'
 import { activateCodes } from '../src/batches/code-actions-store.ts'
-import { MAX_PDF_CODES, PRINT_FORMATS, type PrintFormat } from '../src/batches/print-formats.ts'
+import {
+  isOverFormatCap,
+  MAX_PDF_CODES,
+  PRINT_FORMATS,
+  type PrintFormat,
+} from '../src/batches/print-formats.ts'
 import { openPrintFile } from '../src/batches/print-job.ts'
 import { DEFAULT_GRID, isPrintableGrid } from '../src/batches/print-pdf.ts'
 import { findDistributorByCode } from '../src/channels/distributor-store.ts'
@@ -312,7 +317,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
     if (range.from > range.to || range.to > batch.quantity) {
       throw new UsageError(`--from/--to must lie within 1..${batch.quantity}`)
     }
-    if (format === 'pdf' && range.to - range.from + 1 > MAX_PDF_CODES) {
+    if (isOverFormatCap(format, range.to - range.from + 1)) {
       throw new UsageError(
         `a PDF holds at most ${MAX_PDF_CODES.toLocaleString('en')} codes; use --from/--to or svg-zip`,
       )

@@ -16,7 +16,7 @@ import { DEFAULT_GRID, isPrintableGrid } from '../src/batches/print-pdf.ts'
 import { findDistributorByCode } from '../src/channels/distributor-store.ts'
 import { readSerialList } from '../src/channels/serial-list.ts'
 import { createShipment, type ShipmentTarget, WHOLE_BRAND_SCOPE } from '../src/channels/shipment-store.ts'
-import { MAX_BASE_URL_LENGTH } from '../src/codes/code-url.ts'
+import { baseUrlTooLong } from '../src/codes/code-url.ts'
 import { createSigningKey } from '../src/codes/key-store.ts'
 import { type Config, ConfigError, loadConfig } from '../src/config.ts'
 import { brandDb } from '../src/db/brand-scope.ts'
@@ -202,11 +202,8 @@ function checkPrintBaseUrl(config: Config, allowLocalhost: boolean, io: CliIo): 
       `PUBLIC_BASE_URL is not set, so the code URLs would start with ${config.publicBaseUrl}, which no phone can open; set PUBLIC_BASE_URL to the server's public address (e.g. https://oc.example.com), or add --allow-localhost for a test print`,
     )
   }
-  if (config.publicBaseUrl.length > MAX_BASE_URL_LENGTH) {
-    io.stderr.write(
-      `onecode-codegen: warning: PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters: short-URL QR codes will need a version above 4\n`,
-    )
-  }
+  const longUrl = baseUrlTooLong(config.publicBaseUrl)
+  if (longUrl) io.stderr.write(`onecode-codegen: warning: ${longUrl}\n`)
 }
 
 const cliActor = () => ({ staffId: null, label: `cli:${os.userInfo().username}` })

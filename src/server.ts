@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from './app.tsx'
 import { createMintRunner } from './batches/mint-runner.ts'
 import { systemClock } from './clock.ts'
-import { MAX_BASE_URL_LENGTH } from './codes/code-url.ts'
+import { baseUrlTooLong } from './codes/code-url.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { runDailyStatsJob } from './dashboard/daily-stats-job.ts'
 import { optimizeDatabase } from './db/index.ts'
@@ -21,12 +21,8 @@ const RETENTION_JOB_INTERVAL_MS = 3_600_000
 async function main() {
   const config = loadConfig(process.env)
   const { logger, db, masterKey, keyring } = openRuntime(config)
-  if (config.publicBaseUrl.length > MAX_BASE_URL_LENGTH) {
-    logger.warn(
-      { publicBaseUrl: config.publicBaseUrl },
-      `PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters: short-URL QR codes will need a version above 4`,
-    )
-  }
+  const longUrl = baseUrlTooLong(config.publicBaseUrl)
+  if (longUrl) logger.warn({ publicBaseUrl: config.publicBaseUrl }, longUrl)
   // Contacts written before they were encrypted (issue 7) are sealed and hashed before serving.
   const contacts = encryptLegacyContacts(db, memberPii(masterKey))
   if (contacts.members > 0 || contacts.challenges > 0)

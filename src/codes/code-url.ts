@@ -13,6 +13,19 @@ const SHORT_PATH_PREFIX = '/C/'
  */
 export const MAX_BASE_URL_LENGTH = QR_V4_M_ALPHANUMERIC_CAPACITY - SHORT_PATH_PREFIX.length - TOKEN_LENGTH
 
+/**
+ * Why this base URL makes larger QR codes than needed, or null: the warning the server logs at
+ * start and the CLI prints before an export.
+ *
+ * @example
+ * baseUrlTooLong('https://oc.example.com') // null
+ */
+export function baseUrlTooLong(baseUrl: string): string | null {
+  return baseUrl.length > MAX_BASE_URL_LENGTH
+    ? `PUBLIC_BASE_URL is longer than ${MAX_BASE_URL_LENGTH} characters: short-URL QR codes will need a version above 4`
+    : null
+}
+
 /** The 45 characters QR alphanumeric mode can encode. */
 const QR_ALPHANUMERIC_PATTERN = /^[0-9A-Z $%*+\-./:]*$/
 

@@ -215,13 +215,7 @@ function redeemIn(tx: DbLike, input: RedeemInput): RedeemOutcome {
     const taken = tx
       .select({ n: count() })
       .from(redemptions)
-      .where(
-        and(
-          eq(redemptions.rewardId, reward.id),
-          eq(redemptions.memberId, input.memberId),
-          eq(redemptions.status, 'issued'),
-        ),
-      )
+      .where(and(eq(redemptions.rewardId, reward.id), heldBy(input.memberId)))
       .get()!.n
     if (taken >= reward.perMemberLimit) return { kind: 'limit-reached', limit: reward.perMemberLimit }
   }
@@ -514,11 +508,14 @@ export function memberRedemptions(bdb: BrandDb, memberId: number, limit = 20): M
     })
     .from(redemptions)
     .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
-    .where(bdb.scoped(redemptions, eq(redemptions.memberId, memberId), eq(redemptions.status, 'issued')))
+    .where(bdb.scoped(redemptions, heldBy(memberId)))
     .orderBy(desc(redemptions.id))
     .limit(limit)
     .all()
 }
+
+/** The redemptions that count against a per-member limit: the member's, not cancelled. */
+const heldBy = (memberId: number) => and(eq(redemptions.memberId, memberId), eq(redemptions.status, 'issued'))
 
 /**
  * How many of each reward a member holds, counted as the per-member limit counts them in
@@ -532,7 +529,7 @@ export function memberRedemptionCounts(bdb: BrandDb, memberId: number): Map<numb
   const rows = bdb.db
     .select({ rewardId: redemptions.rewardId, n: count() })
     .from(redemptions)
-    .where(bdb.scoped(redemptions, eq(redemptions.memberId, memberId), eq(redemptions.status, 'issued')))
+    .where(bdb.scoped(redemptions, heldBy(memberId)))
     .groupBy(redemptions.rewardId)
     .all()
   return new Map(rows.map((r) => [r.rewardId, r.n]))

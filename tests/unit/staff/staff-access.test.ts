@@ -1,43 +1,28 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { brandDb } from '../../../src/db/brand-scope.ts'
-import { openDatabase } from '../../../src/db/index.ts'
 import { auditLog, staff } from '../../../src/db/schema.ts'
-import { createBrand } from '../../../src/staff/brand-setup.ts'
 import { disableStaff, enableStaff, inviteStaff } from '../../../src/staff/staff-store.ts'
+import { brandWithOwner, CLI_ACTOR as CLI } from '../../support/staff-fixture.ts'
 
 const NOW = Date.UTC(2026, 10, 1)
-const CLI = { staffId: null, label: 'cli' }
-
-function brandWithOwner() {
-  const db = openDatabase(':memory:')
-  const outcome = createBrand(
-    db,
-    new Uint8Array(32),
-    { slug: 'tea', name: 'Tea', ownerEmail: 'owner@tea.test', ownerName: 'Owner', passwordHash: 'scrypt$x' },
-    NOW,
-  )
-  if (outcome.kind !== 'created') throw new Error(outcome.kind)
-  return { db, bdb: brandDb(db, outcome.brandId), ownerId: outcome.ownerId }
-}
 
 describe('disabling staff keeps a brand an owner who can sign in', () => {
   it('refuses to disable the last enabled owner, even for the platform admin', () => {
-    const { db, bdb, ownerId } = brandWithOwner()
+    const { db, bdb, ownerId } = brandWithOwner(NOW)
     expect(disableStaff(bdb, CLI, ownerId, NOW)).toEqual({ kind: 'last-owner' })
     expect(db.select().from(staff).where(eq(staff.id, ownerId)).get()!.disabledAt).toBeNull()
     expect(db.select().from(auditLog).where(eq(auditLog.action, 'staff.disable')).all()).toHaveLength(0)
   })
 
   it('does not count an invited owner who never set a password', () => {
-    const { bdb, ownerId } = brandWithOwner()
+    const { bdb, ownerId } = brandWithOwner(NOW)
     const invited = inviteStaff(bdb, CLI, { email: 'new@tea.test', name: 'New', role: 'owner' }, NOW)
     expect(invited.kind).toBe('invited')
     expect(disableStaff(bdb, CLI, ownerId, NOW).kind).toBe('last-owner')
   })
 
   it('does not count a disabled owner', () => {
-    const { db, bdb, ownerId } = brandWithOwner()
+    const { db, bdb, ownerId } = brandWithOwner(NOW)
     const second = db
       .insert(staff)
       .values({
@@ -57,7 +42,7 @@ describe('disabling staff keeps a brand an owner who can sign in', () => {
   })
 
   it('ends the sessions of the one disabled by bumping their session version', () => {
-    const { db, bdb } = brandWithOwner()
+    const { db, bdb } = brandWithOwner(NOW)
     const op = db
       .insert(staff)
       .values({ brandId: bdb.brandId, email: 'op@tea.test', name: 'Op', role: 'operator', createdAt: NOW })

@@ -1,9 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { brandDb } from '../../../src/db/brand-scope.ts'
-import { openDatabase } from '../../../src/db/index.ts'
 import { staff } from '../../../src/db/schema.ts'
-import { createBrand } from '../../../src/staff/brand-setup.ts'
 import {
   acceptInvite,
   disableStaff,
@@ -13,22 +10,14 @@ import {
   reissueInvite,
   revokeInvite,
 } from '../../../src/staff/staff-store.ts'
+import { brandWithOwner, CLI_ACTOR as CLI } from '../../support/staff-fixture.ts'
 
 const NOW = Date.UTC(2026, 10, 1)
-const CLI = { staffId: null, label: 'cli' }
 const NEW_HASH = 'scrypt$new'
 
 /** A brand with an invited analyst, and the link's lookup as the route makes it before hashing. */
 function invitedAnalyst() {
-  const db = openDatabase(':memory:')
-  const brand = createBrand(
-    db,
-    new Uint8Array(32),
-    { slug: 'tea', name: 'Tea', ownerEmail: 'owner@tea.test', ownerName: 'Owner', passwordHash: 'scrypt$x' },
-    NOW,
-  )
-  if (brand.kind !== 'created') throw new Error(brand.kind)
-  const bdb = brandDb(db, brand.brandId)
+  const { db, bdb } = brandWithOwner(NOW)
   const invited = inviteStaff(bdb, CLI, { email: 'new@tea.test', name: 'New', role: 'analyst' }, NOW)
   if (invited.kind !== 'invited') throw new Error(invited.kind)
   const lookup = findInvite(db, invited.token, NOW + 1)

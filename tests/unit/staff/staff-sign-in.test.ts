@@ -1,36 +1,22 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { openDatabase } from '../../../src/db/index.ts'
 import { staff } from '../../../src/db/schema.ts'
-import { createBrand } from '../../../src/staff/brand-setup.ts'
 import { hashPassword } from '../../../src/staff/password.ts'
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, signIn } from '../../../src/staff/staff-store.ts'
+import { brandWithOwner } from '../../support/staff-fixture.ts'
 
 const NOW = Date.UTC(2026, 10, 1)
 const EMAIL = 'owner@tea.test'
 const PASSWORD = 'correct horse battery staple'
 
-async function brandWithOwner() {
-  const db = openDatabase(':memory:')
-  const outcome = createBrand(
-    db,
-    new Uint8Array(32),
-    {
-      slug: 'tea',
-      name: 'Tea',
-      ownerEmail: EMAIL,
-      ownerName: 'Owner',
-      passwordHash: await hashPassword(PASSWORD),
-    },
-    NOW,
-  )
-  if (outcome.kind !== 'created') throw new Error(outcome.kind)
-  return { db, ownerId: outcome.ownerId }
+async function ownerWithPassword() {
+  const { db, ownerId } = brandWithOwner(NOW, await hashPassword(PASSWORD))
+  return { db, ownerId }
 }
 
 describe('the account lock at sign-in', () => {
   it('checks at most five wrong passwords sent at the same time, then the account is locked', async () => {
-    const { db } = await brandWithOwner()
+    const { db } = await ownerWithPassword()
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) => signIn(db, { email: EMAIL, password: `wrong ${i}` }, NOW)),
     )
@@ -41,7 +27,7 @@ describe('the account lock at sign-in', () => {
   })
 
   it('forgets the counted attempts after the right password', async () => {
-    const { db, ownerId } = await brandWithOwner()
+    const { db, ownerId } = await ownerWithPassword()
     for (let i = 1; i < MAX_FAILED_SIGN_INS; i++) {
       expect((await signIn(db, { email: EMAIL, password: `wrong ${i}` }, NOW)).kind).toBe('invalid')
     }

@@ -7,10 +7,10 @@ import type { BrandDb } from '../db/brand-scope.ts'
 import type { Db } from '../db/index.ts'
 import { type Actor, recordAudit } from '../staff/audit-store.ts'
 import { hashToken } from '../staff/staff-store.ts'
-import { codes, downloadLinks, printExports } from './batch-schema.ts'
+import { batches, codes, downloadLinks, printExports } from './batch-schema.ts'
 import { type BatchWithProduct, codesInRange } from './batch-store.ts'
 import type { Range } from './code-actions-store.ts'
-import type { PrintFormat } from './print-formats.ts'
+import { isOverFormatCap, PRINT_FORMATS, type PrintFormat } from './print-formats.ts'
 import type { PrintRow } from './print-row.ts'
 
 /** Rows read per query while streaming; each page is a short read, so no cursor stays open. */
@@ -200,25 +200,45 @@ export function revokeDownloadLink(bdb: BrandDb, actor: Actor, linkId: number, n
   })
 }
 
-export type ClaimLinkOutcome = { kind: 'ok'; link: DownloadLink } | { kind: 'gone' }
+export type ClaimLinkOutcome =
+  | { kind: 'ok'; link: DownloadLink }
+  | { kind: 'gone' }
+  | { kind: 'over-format-cap'; link: DownloadLink; format: PrintFormat; codeCount: number }
 
 /**
  * Uses up a printer's link: the first request wins atomically (a second or concurrent one gets
  * `gone`, as do expired, revoked and unknown links — a printer learns nothing from the difference).
+ * A link whose format cannot hold its whole batch (a PDF link made before the console checked
+ * isOverFormatCap) is `over-format-cap` and stays unused, so the brand can still see and revoke it.
  */
 export function claimDownloadLink(db: Db, token: string, now: number): ClaimLinkOutcome {
-  const link = db
-    .update(downloadLinks)
-    .set({ usedAt: now })
-    .where(
-      and(
-        eq(downloadLinks.tokenHash, hashToken(token)),
-        isNull(downloadLinks.usedAt),
-        isNull(downloadLinks.revokedAt),
-        gt(downloadLinks.expiresAt, now),
-      ),
-    )
-    .returning()
-    .get()
-  return link ? { kind: 'ok', link } : { kind: 'gone' }
+  const usable = and(
+    eq(downloadLinks.tokenHash, hashToken(token)),
+    isNull(downloadLinks.usedAt),
+    isNull(downloadLinks.revokedAt),
+    gt(downloadLinks.expiresAt, now),
+  )
+  return db.transaction((tx) => {
+    const found = tx
+      .select({ link: downloadLinks, quantity: batches.quantity })
+      .from(downloadLinks)
+      .innerJoin(
+        batches,
+        and(eq(batches.id, downloadLinks.batchId), eq(batches.brandId, downloadLinks.brandId)),
+      )
+      .where(usable)
+      .get()
+    if (!found) return { kind: 'gone' }
+    const format = PRINT_FORMATS.find((f) => f === found.link.format)
+    // The link carries the whole batch (#1 to the last code), so the batch's size is what must fit.
+    if (format && isOverFormatCap(format, found.quantity))
+      return { kind: 'over-format-cap', link: found.link, format, codeCount: found.quantity }
+    const link = tx
+      .update(downloadLinks)
+      .set({ usedAt: now })
+      .where(and(eq(downloadLinks.id, found.link.id), usable))
+      .returning()
+      .get()
+    return link ? { kind: 'ok', link } : { kind: 'gone' }
+  })
 }

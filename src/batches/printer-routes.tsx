@@ -6,7 +6,7 @@ import { brandDb } from '../db/brand-scope.ts'
 import { streamDownload } from './batch-routes.tsx'
 import { findBatch } from './batch-store.ts'
 import { claimDownloadLink } from './print-export-store.ts'
-import { PRINT_FORMATS } from './print-formats.ts'
+import { MAX_PDF_CODES, PRINT_FORMATS } from './print-formats.ts'
 import { openPrintFile } from './print-job.ts'
 
 const TOKEN = '{[A-Za-z0-9_-]{20,64}}'
@@ -20,12 +20,28 @@ export function createPrinterRoutes(deps: AppDeps) {
       status="error"
     />
   )
+  const overCap = (codeCount: number) => (
+    <MessagePage
+      title="This link cannot make a PDF"
+      message={`A PDF label sheet holds at most ${MAX_PDF_CODES.toLocaleString('en')} codes, and this link is for the whole batch of ${codeCount.toLocaleString('en')}. Ask the brand for an SVG ZIP or CSV link instead. This link has not been used up.`}
+      status="error"
+    />
+  )
   return new Hono<AppEnv>()
     .get(`/dl/:token${TOKEN}`, (c) => c.html(<PrinterDownloadPage token={c.req.param('token')} />))
     .post(`/dl/:token${TOKEN}`, (c) => {
       const now = deps.clock.now()
       const claimed = claimDownloadLink(deps.db, c.req.param('token'), now)
       if (claimed.kind === 'gone') return c.html(gone(), 410)
+      if (claimed.kind === 'over-format-cap') {
+        const { link, codeCount } = claimed
+        // Production logs at warn: the brand's stale link would otherwise fail with no trace but the printer's call.
+        deps.logger.warn(
+          { linkId: link.id, brandId: link.brandId, batchId: link.batchId, format: link.format, codeCount },
+          'printer link refused: over the format cap',
+        )
+        return c.html(overCap(codeCount), 409)
+      }
       const link = claimed.link
       const bdb = brandDb(deps.db, link.brandId)
       const batch = findBatch(bdb, link.batchId)

@@ -1,5 +1,10 @@
+import { Writable } from 'node:stream'
 import { eq } from 'drizzle-orm'
+import pino from 'pino'
 import { describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.tsx'
+import { createDownloadLink, revokeDownloadLink } from '../../src/batches/print-export-store.ts'
+import { brandDb } from '../../src/db/brand-scope.ts'
 import { auditLog, downloadLinks, printExports, products } from '../../src/db/schema.ts'
 import { hashToken } from '../../src/staff/staff-store.ts'
 import { largeReadyBatch } from '../support/batch-fixture.ts'
@@ -197,5 +202,64 @@ describe('a one-time link for a printing house', () => {
     })
     expect(svg.status).toBe(200)
     expect(t.db.select().from(downloadLinks).where(eq(downloadLinks.batchId, large.id)).all()).toHaveLength(1)
+  })
+
+  it('refuses a PDF link made before the cap for a batch over it, telling the printer what to ask for, and leaves the link unused', async () => {
+    const { t, brand } = await linkMadeByOwner()
+    const logs: string[] = []
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _enc, done) {
+          logs.push(String(chunk))
+          done()
+        },
+      }),
+    )
+    const app = createApp({ ...t.deps, logger })
+    const product = t.db.select().from(products).get()!
+    const large = largeReadyBatch(t, brand.brandId, product.id, 1_500_000)
+    // As the console made PDF links before it checked the cap: straight through the store.
+    const { link, token } = createDownloadLink(
+      brandDb(t.db, brand.brandId),
+      { staffId: brand.ownerId, label: brand.ownerEmail },
+      { batchId: large.id, format: 'pdf', recipient: RECIPIENT, ttlHours: 48 },
+      t.clock.now(),
+    )
+    const exportsBefore = exportsOf(t).length
+    const auditBefore = t.db.select().from(auditLog).all().length
+
+    const res = await postForm(app, `/dl/${token}`, {})
+    expect(res.status).toBe(409)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const html = await res.text()
+    expect(html).toContain('A PDF label sheet holds at most 100,000 codes')
+    expect(html).toContain('1,500,000')
+    expect(html).toContain('Ask the brand for an SVG ZIP or CSV link')
+
+    const after = t.db.select().from(downloadLinks).where(eq(downloadLinks.id, link.id)).get()!
+    expect(after.usedAt).toBeNull()
+    expect(after.revokedAt).toBeNull()
+    expect(exportsOf(t)).toHaveLength(exportsBefore)
+    expect(t.db.select().from(auditLog).all()).toHaveLength(auditBefore)
+    const warned = logs
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'printer link refused: over the format cap')
+    expect(warned).toEqual([
+      expect.objectContaining({ linkId: link.id, brandId: brand.brandId, batchId: large.id, format: 'pdf' }),
+    ])
+    expect(logs.join('')).not.toContain(token)
+
+    // Asking again answers the same (the link was not used up), and the brand can still revoke it.
+    expect((await postForm(app, `/dl/${token}`, {})).status).toBe(409)
+    expect(
+      revokeDownloadLink(
+        brandDb(t.db, brand.brandId),
+        { staffId: null, label: 'test' },
+        link.id,
+        t.clock.now(),
+      ),
+    ).toBe(true)
+    expect((await postForm(app, `/dl/${token}`, {})).status).toBe(410)
   })
 })

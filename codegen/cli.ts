@@ -3,6 +3,7 @@ import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { eq } from 'drizzle-orm'
 import { BatchForm } from '../src/batches/batch-input.ts'
+import { batches } from '../src/batches/batch-schema.ts'
 import { createBatch, findBatch, mintChunk } from '../src/batches/batch-store.ts'
 import { activateCodes } from '../src/batches/code-actions-store.ts'
 import {
@@ -18,8 +19,10 @@ import { readSerialList } from '../src/channels/serial-list.ts'
 import { createShipment, type ShipmentTarget, WHOLE_BRAND_SCOPE } from '../src/channels/shipment-store.ts'
 import { baseUrlTooLong } from '../src/codes/code-url.ts'
 import { createSigningKey } from '../src/codes/key-store.ts'
+import type { Keyring } from '../src/codes/keyring.ts'
 import { type Config, ConfigError, loadConfig } from '../src/config.ts'
 import { brandDb } from '../src/db/brand-scope.ts'
+import type { Db } from '../src/db/index.ts'
 import { products } from '../src/products/product-schema.ts'
 import { recordAudit } from '../src/staff/audit-store.ts'
 import { BRAND_SLUG, createBrand } from '../src/staff/brand-setup.ts'
@@ -27,6 +30,7 @@ import { generatePassword, hashPassword } from '../src/staff/password.ts'
 import { brands } from '../src/staff/staff-schema.ts'
 import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './backup-command.ts'
 import { missingDatabase, openInstallation } from './installation.ts'
+import { INTERRUPT_STATUS, type InterruptSignal, onInterrupt, type SignalTarget } from './interrupt.ts'
 import { JOBS_HELP, jobsCommand } from './jobs-command.ts'
 import { outFileProblem, writeFileAtomically } from './out-file.ts'
 import { createProgress, type ProgressOut } from './progress.ts'
@@ -59,11 +63,14 @@ Reads DATA_DIR (default ./data) like the server, and refuses one without a datab
 creates it at its first start; 'brand create --init' can too).`,
   batch: `Usage: onecode-codegen batch --product SKU --count N [--brand SLUG] [--lot LOT] [--gs1]
                              [--produced YYYY-MM-DD] [--expires YYYY-MM-DD]
+       onecode-codegen batch --resume ID
 
 Creates a batch of N codes (1 to 10,000,000) for the product with this SKU and mints it,
 showing progress on stderr. Prints the new batch id alone on the last line of stdout.
 --brand is needed only when several brands have a product with this SKU.
---gs1 prints GS1 Digital Link URLs (the product needs a GTIN).`,
+--gs1 prints GS1 Digital Link URLs (the product needs a GTIN).
+Ctrl-C stops after the chunk being stored (exit status 130) and says how far it got;
+'onecode-codegen batch --resume ID' mints the rest of such a batch.`,
   export: `Usage: onecode-codegen export --batch ID --format csv|txt|csv-zip|svg-zip|pdf --out FILE
                               [--from N] [--to N] [--columns N --rows N] [--allow-localhost]
 
@@ -217,7 +224,14 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
     gs1: { type: 'boolean' },
     produced: { type: 'string' },
     expires: { type: 'string' },
+    resume: { type: 'string' },
   })
+  if (o.resume !== undefined) {
+    const { resume, ...others } = o
+    if (Object.values(others).some((v) => v !== undefined))
+      throw new UsageError('--resume takes no other option: the batch keeps what it was created with')
+    return resumeBatch(positiveInt(resume, 'resume')!, io)
+  }
   const sku = requireOption(o.product, 'product')
   const count = requireOption(o.count, 'count')
   const form = BatchForm.safeParse({
@@ -266,17 +280,75 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
     if (outcome.kind === 'no-signing-key')
       throw new UsageError(`brand "${target.slug}" has no signing key; run 'key rotate'`)
     if (outcome.kind !== 'created') throw new UsageError(`no product with SKU "${sku}"`)
-    const progress = createProgress(io.stderr, `batch ${outcome.batch.id}: minting`, outcome.batch.quantity)
-    for (;;) {
-      const p = mintChunk(rt.db, rt.keyring, outcome.batch.id, Date.now())
-      progress.update(p.minted)
-      if (p.done) break
-    }
-    progress.finish()
-    io.stdout.write(`${outcome.batch.id}\n`)
-    return 0
+    return await mintRest(rt.db, rt.keyring, outcome.batch, io)
   } finally {
     rt.db.$client.close()
+  }
+}
+
+/** `batch --resume ID`: mints the rest of a batch an interrupt or a crash left `minting`. */
+async function resumeBatch(batchId: number, io: CliIo): Promise<number> {
+  const rt = open(io)
+  try {
+    const batch = rt.db.select().from(batches).where(eq(batches.id, batchId)).get()
+    if (!batch) throw new UsageError(`no batch ${batchId}`)
+    if (batch.status === 'failed') {
+      io.stderr.write(
+        `onecode-codegen: batch ${batchId} failed (${batch.error ?? 'no reason recorded'}); make a new batch\n`,
+      )
+      return 1
+    }
+    if (batch.status === 'ready') {
+      io.stderr.write(`batch ${batchId}: already minted (${batch.quantity.toLocaleString('en')} codes)\n`)
+      io.stdout.write(`${batchId}\n`)
+      return 0
+    }
+    return await mintRest(rt.db, rt.keyring, batch, io)
+  } finally {
+    rt.db.$client.close()
+  }
+}
+
+/**
+ * Mints a batch's remaining chunks with progress on stderr, then prints its id on stdout. Each chunk
+ * is its own transaction; on Ctrl-C (or SIGTERM) the current chunk commits, the CLI says how far it
+ * got and how to finish, and exits 130 (143): the batch stays `minting`, with no code half-made.
+ */
+async function mintRest(
+  db: Db,
+  keyring: Keyring,
+  batch: { id: number; quantity: number },
+  io: CliIo,
+  signals: SignalTarget = process,
+): Promise<number> {
+  let interrupted: InterruptSignal | null = null
+  const release = onInterrupt(signals, (signal) => {
+    interrupted = signal
+  })
+  try {
+    const progress = createProgress(io.stderr, `batch ${batch.id}: minting`, batch.quantity)
+    for (;;) {
+      const p = mintChunk(db, keyring, batch.id, Date.now())
+      progress.update(p.minted)
+      if (p.status === 'failed') {
+        io.stderr.write(`onecode-codegen: batch ${batch.id} failed while minting; make a new batch\n`)
+        return 1
+      }
+      if (p.done) break
+      // A turn of the event loop between chunks lets a signal in.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (interrupted) {
+        io.stderr.write(
+          `\nbatch ${batch.id}: stopped after ${p.minted.toLocaleString('en')} of ${batch.quantity.toLocaleString('en')} codes, none half-made; finish it with 'onecode-codegen batch --resume ${batch.id}' (the server also finishes it when it next starts)\n`,
+        )
+        return INTERRUPT_STATUS[interrupted]
+      }
+    }
+    progress.finish()
+    io.stdout.write(`${batch.id}\n`)
+    return 0
+  } finally {
+    release()
   }
 }
 

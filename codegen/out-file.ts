@@ -2,19 +2,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { INTERRUPT_STATUS, onInterrupt, type SignalTarget } from './interrupt.ts'
 
 /** The suffix of the file a print file is written to before it is renamed into place. */
 export const PARTIAL_SUFFIX = '.partial'
-
-/** The shell's exit status for a process ended by each signal (128 + its number). */
-const INTERRUPT_STATUS = { SIGINT: 130, SIGTERM: 143 } as const
-
-/** The part of `process` the interrupt handling needs, so a test can stand in for it. */
-export type SignalTarget = {
-  once(signal: keyof typeof INTERRUPT_STATUS, handler: () => void): unknown
-  off(signal: keyof typeof INTERRUPT_STATUS, handler: () => void): unknown
-  exit(status: number): void
-}
 
 /**
  * Why `out` cannot take a file, or null when it can: an existing directory or a missing or
@@ -52,13 +43,9 @@ export async function writeFileAtomically(
   signals: SignalTarget = process,
 ): Promise<void> {
   const tmp = `${out}${PARTIAL_SUFFIX}`
-  const handlers = Object.entries(INTERRUPT_STATUS).map(([signal, status]) => {
-    const handler = () => {
-      discard(tmp)
-      signals.exit(status)
-    }
-    signals.once(signal as keyof typeof INTERRUPT_STATUS, handler)
-    return [signal as keyof typeof INTERRUPT_STATUS, handler] as const
+  const release = onInterrupt(signals, (signal) => {
+    discard(tmp)
+    signals.exit(INTERRUPT_STATUS[signal])
   })
   let renamed = false
   try {
@@ -66,7 +53,7 @@ export async function writeFileAtomically(
     fs.renameSync(tmp, out)
     renamed = true
   } finally {
-    for (const [signal, handler] of handlers) signals.off(signal, handler)
+    release()
     if (!renamed) discard(tmp)
   }
 }

@@ -74,11 +74,14 @@ export function createBatch(
   })
 }
 
-export type MintProgress = { minted: number; quantity: number; done: boolean }
+/** `done` once the batch left `minting`: `status` then says whether it is `ready` or `failed`. */
+export type MintProgress = { minted: number; quantity: number; done: boolean; status: Batch['status'] }
 
 /**
  * Mints and stores the next chunk of a batch's codes in one transaction, together with the batch's
- * progress counter, so a crash leaves a batch that resumes exactly where it stopped.
+ * progress counter, so a crash leaves a batch that resumes exactly where it stopped. The transaction
+ * takes the write lock before it reads the counter (IMMEDIATE): the server resuming a batch at start
+ * while the CLI still mints it then alternates chunks with it instead of failing on a stale read.
  */
 export function mintChunk(
   db: Db,
@@ -93,7 +96,8 @@ export function mintChunk(
   return db.transaction((tx) => {
     const batch = tx.select().from(batches).where(eq(batches.id, batchId)).get()
     if (!batch) throw new Error(`batch ${batchId} does not exist`)
-    if (batch.status !== 'minting') return { minted: batch.mintedCount, quantity: batch.quantity, done: true }
+    if (batch.status !== 'minting')
+      return { minted: batch.mintedCount, quantity: batch.quantity, done: true, status: batch.status }
     const key = keyring.keyFor(batch.kid)
     if (!key) throw new Error(`signing key ${batch.kid} of batch ${batchId} is not loaded`)
     const end = Math.min(batch.quantity, batch.mintedCount + chunkSize)
@@ -105,9 +109,16 @@ export function mintChunk(
       .set({ mintedCount: end, ...(done ? { status: 'ready' as const, finishedAt: now } : {}) })
       .where(eq(batches.id, batchId))
       .run()
-    return { minted: end, quantity: batch.quantity, done }
-  })
+    return {
+      minted: end,
+      quantity: batch.quantity,
+      done,
+      status: done ? ('ready' as const) : ('minting' as const),
+    }
+  }, IMMEDIATE)
 }
+
+const IMMEDIATE = { behavior: 'immediate' } as const
 
 type InsertStatement = { run(...params: unknown[]): unknown }
 

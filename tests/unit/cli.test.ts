@@ -6,6 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../codegen/cli.ts'
+import { mintChunk } from '../../src/batches/batch-store.ts'
 import { MAX_BASE_URL_LENGTH } from '../../src/codes/code-url.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openRuntime } from '../../src/runtime.ts'
@@ -124,6 +125,103 @@ describe('the onecode-codegen command line', () => {
     expect(fs.existsSync(out)).toBe(false)
   }, 20_000)
 
+  /** The batch row's status and progress, and how many codes it holds. */
+  function mintState(batchId: string) {
+    const rt = openRuntime(loadConfig(env))
+    try {
+      const row = rt.db.$client
+        .prepare('select status, minted_count as minted, quantity from batches where id = ?')
+        .get(Number(batchId)) as { status: string; minted: number; quantity: number }
+      const codes = rt.db.$client
+        .prepare('select count(*) from codes where batch_id = ?')
+        .pluck()
+        .get(Number(batchId))
+      return { ...row, codes }
+    } finally {
+      rt.db.$client.close()
+    }
+  }
+
+  it('stops minting between chunks on Ctrl-C, says how to resume, and --resume finishes the batch', async () => {
+    const stderr: string[] = []
+    // About 3 s of minting here: the signal lands while chunks are still being stored.
+    const child = spawn(
+      path.resolve('codegen/onecode-codegen.mjs'),
+      ['batch', '--product', 'DEMO-001', '--count', '200000'],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
+    const exited = once(child, 'exit')
+    await vi.waitFor(() => expect(stderr.join('')).toMatch(/minting: \d+\/200000 \(10%\)/), {
+      timeout: 15_000,
+      interval: 20,
+    })
+    child.kill('SIGINT')
+    const [code] = await exited
+    expect(code).toBe(130)
+    const id = /batch (\d+): minting/.exec(stderr.join(''))![1]!
+    const stopped = mintState(id)
+    expect(stopped.status).toBe('minting')
+    expect(stopped.minted).toBeLessThan(200_000)
+    expect(stopped.codes).toBe(stopped.minted)
+    expect(stderr.join('')).toContain(`onecode-codegen batch --resume ${id}`)
+
+    const resumed = capture(env)
+    expect(await main(['batch', '--resume', id], resumed.io)).toBe(0)
+    expect(resumed.stdout().trim().split('\n').at(-1)).toBe(id)
+    expect(mintState(id)).toEqual({ status: 'ready', minted: 200_000, quantity: 200_000, codes: 200_000 })
+  }, 40_000)
+
+  it('shares a batch with the server resuming it at start while the CLI still mints it', async () => {
+    const stderr: string[] = []
+    const child = spawn(
+      path.resolve('codegen/onecode-codegen.mjs'),
+      ['batch', '--product', 'DEMO-001', '--count', '150000'],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
+    const exited = once(child, 'exit')
+    await vi.waitFor(() => expect(stderr.join('')).toMatch(/minting: \d+\/150000 \(10%\)/), {
+      timeout: 15_000,
+      interval: 20,
+    })
+    const id = Number(/batch (\d+): minting/.exec(stderr.join(''))![1])
+    // What the server's mint runner does with an unfinished batch at start: a chunk per turn.
+    const rt = openRuntime(loadConfig(env))
+    try {
+      for (;;) {
+        const p = mintChunk(rt.db, rt.keyring, id, Date.now())
+        if (p.done) break
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      rt.db.$client.close()
+    }
+    const [code] = await exited
+    expect(code).toBe(0)
+    const state = mintState(String(id))
+    expect(state).toEqual({ status: 'ready', minted: 150_000, quantity: 150_000, codes: 150_000 })
+  }, 40_000)
+
+  it('answers --resume of a batch that is already minted with its id, and refuses a failed one', async () => {
+    const made = capture(env)
+    await main(['batch', '--product', 'DEMO-001', '--count', '5'], made.io)
+    const id = made.stdout().trim().split('\n').at(-1)!
+    const again = capture(env)
+    expect(await main(['batch', '--resume', id], again.io)).toBe(0)
+    expect(again.stdout().trim()).toBe(id)
+    expect(again.stderr()).toContain('already minted')
+
+    const rt = openRuntime(loadConfig(env))
+    rt.db.$client
+      .prepare("update batches set status = 'failed', error = 'disk full' where id = ?")
+      .run(Number(id))
+    rt.db.$client.close()
+    const failed = capture(env)
+    expect(await main(['batch', '--resume', id], failed.io)).toBe(1)
+    expect(failed.stderr()).toContain('failed')
+  })
+
   it.each([
     [['batch', '--count', '5'], '--product is required'],
     [['batch', '--product', 'DEMO-001', '--count', 'ten'], 'quantity'],
@@ -134,6 +232,8 @@ describe('the onecode-codegen command line', () => {
     [['export', '--batch', '1', '--format', 'docx', '--out', 'x'], '--format must be one of'],
     [['export', '--batch', '999', '--format', 'csv', '--out', 'x'], 'no batch 999'],
     [['frobnicate'], 'unknown command'],
+    [['batch', '--resume', '999'], 'no batch 999'],
+    [['batch', '--resume', '1', '--count', '5'], '--resume takes no'],
     [
       ['export', '--batch', '1', '--format', 'pdf', '--out', 'x', '--columns', '20', '--rows', '20'],
       'too small to scan',

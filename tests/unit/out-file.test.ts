@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { outFileProblem, type SignalTarget, writeFileAtomically } from '../../codegen/out-file.ts'
+import type { SignalTarget } from '../../codegen/interrupt.ts'
+import { outFileProblem, writeFileAtomically } from '../../codegen/out-file.ts'
 
 /** Stands in for `process`: signals are emitted by the test and exit() is recorded, not obeyed. */
 function fakeProcess() {

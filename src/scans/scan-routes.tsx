@@ -29,6 +29,7 @@ import { truncateIp } from './ip-prefix.ts'
 import { defaultRegionResolver } from './places.ts'
 import {
   createScanRecorder,
+  matchScanKey,
   type PlaceResolver,
   recordDeclined,
   recordForgedScan,
@@ -184,9 +185,10 @@ export function createScanRoutes(deps: ScanDeps) {
   }
 
   /**
-   * A HEAD request (`curl -I`, link checkers, chat-app previews) hears whether the code is
-   * correctly signed, and no scan is recorded: five previews of a buyer's link must not turn the
-   * buyer's own first scan into "suspected copy". A failed one still counts as a guess (headFailed).
+   * A HEAD request (`curl -I`, link checkers, chat-app previews) hears the status GET would answer
+   * (a signed code we never made, or a Digital Link under another GTIN or lot, is 404), and no scan
+   * is recorded: five previews of a buyer's link must not turn the buyer's own first scan into
+   * "suspected copy". A failed one still counts as a guess (headFailed).
    */
   function headOnly(c: Context<AppEnv>, status: 200 | 404) {
     c.header('Cache-Control', 'no-store')
@@ -240,7 +242,10 @@ export function createScanRoutes(deps: ScanDeps) {
         (c.req.method === 'HEAD' ? headFailed(c, deviceId) : notGenuine(c, token, deviceId, l))
       )
     }
-    if (c.req.method === 'HEAD') return headOnly(c, 200)
+    if (c.req.method === 'HEAD') {
+      const key = { brandId: verdict.brandId, serial: verdict.serial, gtin: link?.gtin, lot: link?.lot }
+      return matchScanKey(deps.db, key) === 'found' ? headOnly(c, 200) : headFailed(c, deviceId)
+    }
     const memberId = await signedInMember(c, verdict.brandId)
     const outcome = await recordScan(
       { brandId: verdict.brandId, serial: verdict.serial, gtin: link?.gtin, lot: link?.lot },

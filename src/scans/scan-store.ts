@@ -4,6 +4,7 @@ import { and, eq, isNotNull, lt, ne, sql } from 'drizzle-orm'
 import type { CodeState, VoidReason } from '../batches/batch-schema.ts'
 import { createGroupCommit } from '../db/group-commit.ts'
 import type { Db } from '../db/index.ts'
+import { preparedPerConnection } from '../db/prepared.ts'
 import { scans } from './scan-schema.ts'
 import { judgeScan, REPEAT_WINDOW_MS, type Verdict } from './verdict.ts'
 
@@ -63,8 +64,7 @@ function judgeAndInsert(q: ScanStatements, code: ScannedKey, ctx: ScanContext): 
     | (ScannedCode & { voidReason: VoidReason | null })
     | undefined
   if (!row) return { kind: 'unknown' }
-  if (code.gtin !== undefined && row.productGtin !== code.gtin) return { kind: 'mismatch' }
-  if (code.lot != null && row.lot !== code.lot) return { kind: 'mismatch' }
+  if (isOtherItem(row, code)) return { kind: 'mismatch' }
   const history = q.history.get({
     code: row.codeId,
     device: ctx.deviceId,
@@ -99,6 +99,36 @@ function judgeAndInsert(q: ScanStatements, code: ScannedKey, ctx: ScanContext): 
   )
   const { voidReason: _v, ...scanned } = row
   return { kind: 'scanned', scanId: Number(inserted.lastInsertRowid), code: scanned, verdict }
+}
+
+/** A Digital Link whose GTIN, or lot when it names one, is not the code's own: not this item. */
+function isOtherItem(row: { productGtin: string | null; lot: string | null }, code: ScannedKey): boolean {
+  return (
+    (code.gtin !== undefined && row.productGtin !== code.gtin) || (code.lot != null && row.lot !== code.lot)
+  )
+}
+
+export type ScanKeyMatch = 'found' | 'unknown' | 'mismatch'
+
+const peekStatements = preparedPerConnection((c) => ({
+  code: c.prepare<[string, number], { productGtin: string | null; lot: string | null }>(`
+    SELECT p.gtin AS productGtin, b.lot
+    FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
+    WHERE c.serial = ? AND c.brand_id = ?`),
+}))
+
+/**
+ * What recordScan would find for a correctly signed code, read only: `found`, or `unknown` and
+ * `mismatch` as recordScan answers them. For HEAD, which must answer what GET would without
+ * recording a scan (a link preview is not a scan).
+ *
+ * @example
+ * if (matchScanKey(db, { brandId, serial, gtin, lot }) !== 'found') return headFailed(c, deviceId)
+ */
+export function matchScanKey(db: Db, code: ScannedKey): ScanKeyMatch {
+  const row = peekStatements(db).code.get(code.serial, code.brandId)
+  if (!row) return 'unknown'
+  return isOtherItem(row, code) ? 'mismatch' : 'found'
 }
 
 /** Records one scan; resolves once its row is committed. */

@@ -503,7 +503,7 @@ describe('guessing codes', () => {
     }
   })
 
-  it('answers HEAD with the signature check alone: no scan recorded, yet a bad guess counts', async () => {
+  it('answers HEAD as GET would, recording no scan, yet a bad guess counts', async () => {
     const { t, app, tokens } = await setup()
     const head = { method: 'HEAD' }
     for (let i = 0; i < 5; i++) {
@@ -524,6 +524,31 @@ describe('guessing codes', () => {
     expect(over.res.status).toBe(429)
     expect(over.res.headers.get('retry-after')).not.toBeNull()
     expect((await scanAs(app, '/c/NOTACODE', guesser)).res.status).toBe(429)
+  })
+
+  it('answers HEAD of a GS1 link under another GTIN or lot, or of a signed code never made, with the 404 GET gives, recording nothing yet counting the guess', async () => {
+    const { t, app, brand, tokens } = await setup({ gtin: GTIN })
+    const statusOf = async (path: string, device: string, method = 'HEAD') =>
+      (await scanAs(app, path, device, 'en', undefined, { method })).res.status
+    const link = digitalLinkOf(tokens[0]!)
+    const neverMade = t.keyring.mint(brand.brandId)
+    const wrong = [
+      link.replace(GTIN, OTHER_GTIN),
+      link.replace('/10/L7/', '/10/WRONG/'),
+      digitalLinkOf(neverMade),
+      pathOf(neverMade),
+    ]
+    for (const path of wrong) expect(await statusOf(path, deviceNo(1)), path).toBe(404)
+    for (const path of [link, link.replace('/10/L7', ''), pathOf(tokens[0]!)])
+      expect(await statusOf(path, deviceNo(2)), path).toBe(200)
+    expect(t.db.select().from(scans).all()).toHaveLength(0)
+    for (const path of wrong) expect(await statusOf(path, deviceNo(3), 'GET'), path).toBe(404)
+
+    const guesser = deviceNo(99)
+    for (let i = 0; i < MAX_FAILED_CHECKS_PER_DEVICE; i++)
+      expect(await statusOf(wrong[i % wrong.length]!, guesser)).toBe(404)
+    expect(await statusOf(link, guesser)).toBe(429)
+    expect(t.db.select().from(scans).where(eq(scans.deviceId, guesser)).all()).toHaveLength(0)
   })
 
   it('says how many seconds to wait when the wait is under a minute', async () => {

@@ -4,6 +4,14 @@ import { type SenderFromEnv, senderFromEnv } from './members/senders/sender-conf
 import { parseTrustProxy, type TrustProxy } from './request-ip.ts'
 
 /**
+ * Sign-in codes one brand may send in an hour, whoever asks. Above a big brand's busiest hour, so
+ * that only a flood reaches it (an estimate: 100k members on 30-day sessions who sign in about
+ * monthly make ~150 an hour, a few hundred at a campaign's peak); at ~¥0.05 a domestic text it
+ * bounds the bill to ~¥1,200 a brand a day.
+ */
+export const DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR = 1000
+
+/**
  * Everything the process reads from its environment, parsed once. Only this file reads `process.env`.
  *
  * @example
@@ -23,6 +31,12 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     COOKIE_SECURE: z.enum(['0', '1']).optional(),
     LOCATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    CODE_SENDS_PER_BRAND_PER_HOUR: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR),
     TRUST_PROXY: z
       .string()
       .default('0')
@@ -49,6 +63,8 @@ export type Config = {
   locationRetentionMs: number
   /** Whose X-Forwarded-For names the client (src/request-ip.ts); 'none' = the socket's address. */
   trustProxy: TrustProxy
+  /** The sign-in codes each brand may send per hour (src/members/member-routes.tsx). */
+  codeSendsPerBrandPerHour: number
   /** Builds the one-time-code sender; `undefined` means the development outbox (the default). */
   codeSender: ((log: (line: string) => void) => SenderFromEnv) | undefined
 }
@@ -82,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),
     locationRetentionMs: e.LOCATION_RETENTION_DAYS * 24 * 3_600_000,
     trustProxy: parseTrustProxy(e.TRUST_PROXY) ?? 'none',
+    codeSendsPerBrandPerHour: e.CODE_SENDS_PER_BRAND_PER_HOUR,
     codeSender: mode === 'outbox' ? undefined : (log) => senderFromEnv(env, { record: () => {}, log }),
   }
 }

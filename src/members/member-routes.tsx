@@ -14,6 +14,7 @@ import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimFromScan } from '../channels/diversion-policy.ts'
+import { type Config, DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR } from '../config.ts'
 import { createGroupCommit } from '../db/group-commit.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import type { ClaimOutcome } from '../points/claim-store.ts'
@@ -39,6 +40,12 @@ import { createOutboxSender } from './senders/outbox-sender.ts'
 /** Codes asked for per IP per hour (on top of the per-number limits in member-store). */
 export const OTP_STARTS_PER_IP_PER_HOUR = 20
 export const OTP_VERIFIES_PER_IP_PER_HOUR = 60
+
+/**
+ * These routes also read the per-brand cap on sign-in codes (CODE_SENDS_PER_BRAND_PER_HOUR); the
+ * server passes its whole config, and without the setting the documented default applies.
+ */
+export type MemberRouteDeps = AppDeps & { config: Partial<Pick<Config, 'codeSendsPerBrandPerHour'>> }
 
 const DeviceForm = z.object({ _csrf: z.string().max(100) })
 const ClaimForm = DeviceForm.extend({ key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
@@ -79,7 +86,7 @@ const claimStatementsFor = preparedPerConnection((c) => ({
  * claim completes after sign-in without a rescan), and the same sign-in from a brand's account
  * pages (`/me/{brand}`), which lands on the account page.
  */
-export function createMemberRoutes(deps: AppDeps) {
+export function createMemberRoutes(deps: MemberRouteDeps) {
   const sessionKey = deriveKey(deps.masterKey, 'member session')
   const signInKeys = { otpKey: deriveKey(deps.masterKey, 'member otp'), pii: memberPii(deps.masterKey) }
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
@@ -87,6 +94,18 @@ export function createMemberRoutes(deps: AppDeps) {
   const clientIp = createClientIp(deps.config.trustProxy ?? 'none')
   const starts = createRateLimiter({ limit: OTP_STARTS_PER_IP_PER_HOUR, windowMs: 3_600_000 })
   const verifies = createRateLimiter({ limit: OTP_VERIFIES_PER_IP_PER_HOUR, windowMs: 3_600_000 })
+  // The per-IP and per-number limits leave a brand's SMS bill to whoever has many addresses; this
+  // caps the codes each brand sends in an hour, whoever asks. Counted in memory, not in
+  // otp_challenges: no index serves "this brand's last hour" (otp_identifier_idx leads with brand
+  // then identifier, so SQLite walks every challenge the brand ever had: 18 ms at 400k; the rowid
+  // window of rowid-window.ts reads every brand's last two hours: 1 ms at 20k rows, 9 ms at 100k),
+  // on every send. One server process answers every sign-in (SQLite has one writer), so one
+  // counter sees every send; a restart gives each brand at most one fresh hour. With an
+  // otp_challenges (brand_id, created_at) index the count can move to the table.
+  const perBrandPerHour = deps.config.codeSendsPerBrandPerHour ?? DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR
+  const brandSends = createRateLimiter({ limit: perBrandPerHour, windowMs: 3_600_000 })
+  /** Per brand, the end of the hour whose cap the operator was told about. */
+  const capAlertedUntil = new Map<number, number>()
   // Without a configured sender, codes go to the development outbox (log + admin console). The
   // outbox keeps the plain recipient because it stands in for the SMS or mail provider, which must
   // have it too; production configures a real sender and the outbox stays empty (issue 7).
@@ -242,9 +261,22 @@ export function createMemberRoutes(deps: AppDeps) {
   })
 
   /**
+   * Tells the operator once per hour that a brand's consumers are being refused codes: either a
+   * flood (many addresses asking for codes to run up the bill) or a cap set below real demand.
+   */
+  function alertCapReached(brand: SignInBrand, now: number, retryAfterS: number) {
+    if ((capAlertedUntil.get(brand.brandId) ?? 0) > now) return
+    capAlertedUntil.set(brand.brandId, now + retryAfterS * 1000)
+    deps.logger.warn(
+      { brandId: brand.brandId, brandSlug: brand.brandSlug, perHour: perBrandPerHour, retryAfterS },
+      'code send alert: brand reached its hourly cap of sign-in codes, consumers are refused',
+    )
+  }
+
+  /**
    * The first step of every sign-in box (the claim box and the account pages' box): the phone or
-   * email, the limits (per IP here, per number in member-store), the code sent. Answers the box's
-   * next form, or the same form with the typed value and why.
+   * email, the limits (per IP and per brand here, per number in member-store), the code sent.
+   * Answers the box's next form, or the same form with the typed value and why.
    */
   async function sendCode(c: Context<AppEnv>, brand: SignInBrand, ctx: SignInContext, identifier: string) {
     const t = MEMBER_MESSAGES[ctx.lang]
@@ -258,11 +290,21 @@ export function createMemberRoutes(deps: AppDeps) {
       c.header('Retry-After', String(ipLimit.retryAfterS))
       return again(t.tooMany, 429)
     }
+    // Looked at before the challenge is made, so a refusal leaves no row and sends nothing.
+    const brandCap = brandSends.peek(String(brand.brandId), now)
+    if (!brandCap.allowed) {
+      alertCapReached(brand, now, brandCap.retryAfterS)
+      c.header('Retry-After', String(brandCap.retryAfterS))
+      return again(t.tooMany, 429)
+    }
     const started = startSignIn(deps.db, signInKeys, brand.brandId, identity, now)
     if (started.kind === 'wait') {
       c.header('Retry-After', String(started.retryAfterS))
       return again(t.wait(started.retryAfterS), 429)
     }
+    // Counted with no await since the look above: concurrent requests cannot share the last code.
+    // A send the provider then fails counts too, as its challenge row does.
+    brandSends.hit(String(brand.brandId), now)
     const to = identifierOf(identity)
     try {
       await senderFor(brand.brandId).send({

@@ -14,7 +14,8 @@ import type { StaffRole } from './staff/staff-schema.ts'
 export type AppDeps = {
   db: Db
   /** trustProxy: who may name the client's address (TRUST_PROXY); the socket's peer alone when absent. */
-  config: Pick<Config, 'publicBaseUrl' | 'cookieSecure'> & Partial<Pick<Config, 'trustProxy'>>
+  config: Pick<Config, 'publicBaseUrl' | 'cookieSecure'> &
+    Partial<Pick<Config, 'trustProxy' | 'codeSendsPerBrandPerHour'>>
   clock: Clock
   keyring: Keyring
   masterKey: Uint8Array

@@ -14,7 +14,7 @@ import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimFromScan } from '../channels/diversion-policy.ts'
-import { type Config, DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR } from '../config.ts'
+import { DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR } from '../config.ts'
 import { createGroupCommit } from '../db/group-commit.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import type { ClaimOutcome } from '../points/claim-store.ts'
@@ -40,12 +40,6 @@ import { createOutboxSender } from './senders/outbox-sender.ts'
 /** Codes asked for per IP per hour (on top of the per-number limits in member-store). */
 export const OTP_STARTS_PER_IP_PER_HOUR = 20
 export const OTP_VERIFIES_PER_IP_PER_HOUR = 60
-
-/**
- * These routes also read the per-brand cap on sign-in codes (CODE_SENDS_PER_BRAND_PER_HOUR); the
- * server passes its whole config, and without the setting the documented default applies.
- */
-export type MemberRouteDeps = AppDeps & { config: Partial<Pick<Config, 'codeSendsPerBrandPerHour'>> }
 
 const DeviceForm = z.object({ _csrf: z.string().max(100) })
 const ClaimForm = DeviceForm.extend({ key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
@@ -86,7 +80,7 @@ const claimStatementsFor = preparedPerConnection((c) => ({
  * claim completes after sign-in without a rescan), and the same sign-in from a brand's account
  * pages (`/me/{brand}`), which lands on the account page.
  */
-export function createMemberRoutes(deps: MemberRouteDeps) {
+export function createMemberRoutes(deps: AppDeps) {
   const sessionKey = deriveKey(deps.masterKey, 'member session')
   const signInKeys = { otpKey: deriveKey(deps.masterKey, 'member otp'), pii: memberPii(deps.masterKey) }
   const csrfKey = deriveKey(deps.masterKey, 'device csrf')
@@ -295,7 +289,7 @@ export function createMemberRoutes(deps: MemberRouteDeps) {
     if (!brandCap.allowed) {
       alertCapReached(brand, now, brandCap.retryAfterS)
       c.header('Retry-After', String(brandCap.retryAfterS))
-      return again(t.tooMany, 429)
+      return again(t.busy, 429)
     }
     const started = startSignIn(deps.db, signInKeys, brand.brandId, identity, now)
     if (started.kind === 'wait') {

@@ -2,13 +2,13 @@ import { eq } from 'drizzle-orm'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
+import type { AppDeps } from '../../src/app-deps.ts'
 import { codes } from '../../src/batches/batch-schema.ts'
 import { activateCodes } from '../../src/batches/code-actions-store.ts'
 import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { ConfigError, DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR, loadConfig } from '../../src/config.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
-import type { MemberRouteDeps } from '../../src/members/member-routes.tsx'
 import { otpChallenges, outbox } from '../../src/members/member-schema.ts'
 import { consumerBrowser } from '../support/member-session.ts'
 import {
@@ -31,7 +31,7 @@ async function setup() {
   const t = buildTestApp()
   const warnings: { msg: string; [k: string]: unknown }[] = []
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) })
-  const deps: MemberRouteDeps = {
+  const deps: AppDeps = {
     ...t.deps,
     logger,
     config: { ...t.deps.config, trustProxy: 'one-hop', codeSendsPerBrandPerHour: CAP },
@@ -104,7 +104,7 @@ describe('the hourly cap on the sign-in codes a brand sends', () => {
     // The same sign-in box, with the number kept and why, in the consumer's language.
     expect(refused.html).toContain('data-step="identifier"')
     expect(refused.html).toContain(`value="${refused.identifier}"`)
-    expect(refused.html).toContain('Too many attempts. Please try again later.')
+    expect(refused.html).toContain('Too many people are asking for codes right now. Please try again later.')
     // No message to the provider and no challenge row: nothing that a later request could use.
     expect(sentFor(s, s.tea.brandId)).toEqual({ messages: CAP, challenges: CAP })
   })
@@ -117,7 +117,7 @@ describe('the hourly cap on the sign-in codes a brand sends', () => {
     expect(refused.res.headers.get('retry-after')).toMatch(/^\d+$/)
     expect(refused.res.headers.get('vary')).toContain('HX-Request')
     expect(refused.html).toMatch(/^<section id="sign-in"/)
-    expect(refused.html).toContain('操作过于频繁，请稍后再试。')
+    expect(refused.html).toContain('当前获取验证码的人数过多，请稍后再试。')
   })
 
   it('is per brand: another brand’s consumers still get their codes', async () => {
@@ -185,7 +185,7 @@ describe('the hourly cap on the sign-in codes a brand sends', () => {
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
     const html = await refused.text()
     expect(html).toContain('data-step="identifier"')
-    expect(html).toContain('Too many attempts. Please try again later.')
+    expect(html).toContain('Too many people are asking for codes right now. Please try again later.')
     expect(sentFor(s, s.tea.brandId)).toEqual({ messages: CAP, challenges: CAP })
   })
 })

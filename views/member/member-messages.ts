@@ -35,6 +35,7 @@ const zh = {
   refusedDiverted:
     '此商品的扫码地点不在其销售区域内，按品牌规定不能领取积分。如您是从正规渠道购买的，请联系品牌。',
   tooMany: '操作过于频繁，请稍后再试。',
+  busy: '当前获取验证码的人数过多，请稍后再试。',
   sendFailed: '验证码发送失败，请稍后重试。',
   myAccount: '我的积分',
   balance: '积分余额',
@@ -83,6 +84,7 @@ const en: Catalogue = {
   refusedDiverted:
     'This item was scanned outside the region it was sold for, and the brand does not award points for such items. If you bought it from an authorised seller, please contact the brand.',
   tooMany: 'Too many attempts. Please try again later.',
+  busy: 'Too many people are asking for codes right now. Please try again later.',
   sendFailed: 'We could not send the code. Please try again in a moment.',
   myAccount: 'My points',
   balance: 'Balance',

@@ -14,8 +14,17 @@ import { runDailyPointsJobs } from './points/expiry-job.ts'
 import { openRuntime } from './runtime.ts'
 import { erasePreciseLocations } from './scans/scan-store.ts'
 import { seedDemo } from './seed-demo.ts'
+import { hasAnyBrand } from './staff/brand-setup.ts'
 
 const SHUTDOWN_GRACE_MS = 10_000
+
+/** Why the server cannot listen, for the errors a setting causes. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use (another onecode, or another program); set PORT to a free one',
+  EACCES:
+    'this user may not listen on that port (ports below 1024 need privileges); set PORT to 1024 or above',
+  EADDRNOTAVAIL: 'this machine has no such address; set HOST to one of its addresses, or 0.0.0.0',
+}
 const RETENTION_JOB_INTERVAL_MS = 3_600_000
 
 async function main() {
@@ -23,6 +32,10 @@ async function main() {
   const { logger, db, masterKey, keyring } = openRuntime(config)
   const longUrl = baseUrlTooLong(config.publicBaseUrl)
   if (longUrl) logger.warn({ publicBaseUrl: config.publicBaseUrl }, longUrl)
+  if (config.publicBaseUrlIsDefault)
+    logger.warn(
+      `PUBLIC_BASE_URL is not set: code URLs, print files and printer links start with ${config.publicBaseUrl}, which no phone can open; set it to the server's public address before printing real labels`,
+    )
   // Contacts written before they were encrypted (issue 7) are sealed and hashed before serving.
   const contacts = encryptLegacyContacts(db, memberPii(masterKey))
   if (contacts.members > 0 || contacts.challenges > 0)
@@ -47,6 +60,10 @@ async function main() {
       )
     }
   }
+  if (!hasAnyBrand(db))
+    process.stdout.write(
+      `\n  No brand yet. Create the first one and its owner's sign-in with:\n  npx onecode-codegen brand create --slug SLUG --name NAME --owner-email EMAIL\n\n`,
+    )
   const mintRunner = createMintRunner({ db, keyring, clock, logger })
   mintRunner.resumeUnfinished()
   // The retention job: precise scan coordinates older than LOCATION_RETENTION_DAYS are erased.
@@ -100,6 +117,16 @@ async function main() {
       { port: info.port, host: config.host, dataDir: config.dataDir },
       `onecode listening on ${config.publicBaseUrl}`,
     )
+  })
+  // A taken or forbidden port is the user's setting, not our crash: one line, no stack.
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    const reason = LISTEN_ERRORS[err.code ?? '']
+    process.stderr.write(
+      reason
+        ? `onecode cannot listen on ${config.host}:${config.port}: ${reason}\n`
+        : `onecode failed to start: ${err.stack ?? err.message}\n`,
+    )
+    process.exit(1)
   })
 
   let stopping = false

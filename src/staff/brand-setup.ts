@@ -66,3 +66,8 @@ export function createBrand(db: Db, master: Uint8Array, input: NewBrand, now: nu
     throw err
   }
 }
+
+/** Whether the installation has a brand yet (a first start with SEED_DEMO=0 has none). */
+export function hasAnyBrand(db: Db): boolean {
+  return db.select({ id: brands.id }).from(brands).limit(1).get() !== undefined
+}

@@ -410,7 +410,11 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
     )
     // The export stays recorded even when the write fails or is interrupted: its codes were on
     // disk for a while, and an audit trail that over-reports a leak beats one that misses it.
-    await writeFileAtomically(out, file.stream)
+    await writeFileAtomically(out, file.stream, process, () =>
+      io.stderr.write(
+        `\nexport interrupted: ${out} was not written (the partial file is removed); the export stays recorded\n`,
+      ),
+    )
     progress.finish()
     io.stdout.write(`${out}\n`)
     return 0

@@ -30,8 +30,8 @@ export function outFileProblem(out: string): string | null {
 
 /**
  * Streams `source` into `out` through `out.partial`, renamed into place once complete, so a
- * printer never picks up half a file. On any failure, and on SIGINT/SIGTERM (then exiting 130 or
- * 143), the partial file is removed: even cut off it holds real codes, which must not stay on disk
+ * printer never picks up half a file. On any failure, and on SIGINT/SIGTERM (then telling
+ * `onInterrupted` and exiting 130 or 143), the partial file is removed: even cut off it holds real codes, which must not stay on disk
  * for anyone to print or copy.
  *
  * @example
@@ -41,10 +41,12 @@ export async function writeFileAtomically(
   out: string,
   source: Readable,
   signals: SignalTarget = process,
+  onInterrupted: () => void = () => {},
 ): Promise<void> {
   const tmp = `${out}${PARTIAL_SUFFIX}`
   const release = onInterrupt(signals, (signal) => {
     discard(tmp)
+    onInterrupted()
     signals.exit(INTERRUPT_STATUS[signal])
   })
   let renamed = false

@@ -111,8 +111,12 @@ describe('the onecode-codegen command line', () => {
     const child = spawn(
       path.resolve('codegen/onecode-codegen.mjs'),
       ['export', '--batch', id, '--format', 'svg-zip', '--out', out],
-      { env: { ...process.env, ...env }, stdio: 'ignore' },
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
     )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
     const exited = once(child, 'exit')
     await vi.waitFor(() => expect(fs.statSync(`${out}.partial`).size).toBeGreaterThan(0), {
       timeout: 10_000,
@@ -121,6 +125,7 @@ describe('the onecode-codegen command line', () => {
     child.kill('SIGINT')
     const [code] = await exited
     expect(code).toBe(130)
+    expect(stderr).toContain(`export interrupted: ${out} was not written`)
     expect(fs.existsSync(`${out}.partial`)).toBe(false)
     expect(fs.existsSync(out)).toBe(false)
   }, 20_000)

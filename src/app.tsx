@@ -101,6 +101,12 @@ export function createApp(appDeps: AppDeps) {
     c.header('cache-control', 'public, max-age=31536000, immutable')
     return c.body(HTMX)
   })
+  // Browsers ask for it on every site; the pages are the brands', so no icon of ours, and no 404
+  // in every console (nor its bytes on a consumer's weak connection).
+  app.get('/favicon.ico', (c) => {
+    c.header('cache-control', 'public, max-age=604800')
+    return c.body(null, 204)
+  })
   app.get('/', (c) => c.redirect('/admin', 303))
 
   app.route('/', createScanRoutes({ ...deps, ...(deps.places ?? defaultPlaces()) }))

@@ -103,6 +103,14 @@ describe('health and the edges of the app', () => {
     expect(htmx.status).toBe(200)
     expect(htmx.headers.get('cache-control')).toContain('immutable')
   })
+
+  it("answers the browser's automatic /favicon.ico with an empty, cacheable 204 rather than a 404", async () => {
+    const t = buildTestApp()
+    const icon = await request(t.app, '/favicon.ico')
+    expect(icon.status).toBe(204)
+    expect(await icon.text()).toBe('')
+    expect(icon.headers.get('cache-control')).toMatch(/max-age=\d{5,}/)
+  })
 })
 
 describe('request bodies', () => {

@@ -155,8 +155,8 @@ function BatchRates({ d }: { d: Dashboard }) {
     <section aria-labelledby="rates-h">
       <h2 id="rates-h">Scan rate per batch</h2>
       <p class="muted">
-        The {rows.length || 20} batches scanned most in the range. Scan rate = activated codes scanned at
-        least once ÷ codes activated, to date (
+        Up to 20 batches, the most scanned in the range first. Scan rate = activated codes scanned at least
+        once ÷ codes activated, to date (
         {d.ratesAt ? `counted ${formatTime(d.ratesAt)}, refreshed hourly` : 'not counted yet'}
         ).
       </p>

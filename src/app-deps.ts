@@ -13,9 +13,12 @@ import type { StaffRole } from './staff/staff-schema.ts'
 /** Everything a route needs, built once by server.ts (or a test) and passed in. */
 export type AppDeps = {
   db: Db
-  /** trustProxy: who may name the client's address (TRUST_PROXY); the socket's peer alone when absent. */
+  /**
+   * trustProxy: who may name the client's address (TRUST_PROXY); the socket's peer alone when absent.
+   * publicBaseUrlIsDefault: PUBLIC_BASE_URL was unset; the console then warns where print files are made.
+   */
   config: Pick<Config, 'publicBaseUrl' | 'cookieSecure'> &
-    Partial<Pick<Config, 'trustProxy' | 'codeSendsPerBrandPerHour'>>
+    Partial<Pick<Config, 'trustProxy' | 'codeSendsPerBrandPerHour' | 'publicBaseUrlIsDefault'>>
   clock: Clock
   keyring: Keyring
   masterKey: Uint8Array

@@ -103,6 +103,7 @@ export function createBatchRoutes(deps: AppDeps) {
         notice={extra.notice ?? notices.read(c)}
         errors={extra.errors}
         newLink={extra.newLink}
+        defaultBaseUrl={deps.config.publicBaseUrlIsDefault ? deps.config.publicBaseUrl : undefined}
       />,
       status,
     )

@@ -36,12 +36,15 @@ export type TestApp = {
 
 /**
  * The real app over a private in-memory database (real migrations), a fixed clock at
- * 2026-11-01 UTC, an empty keyring and a fresh master key.
+ * 2026-11-01 UTC, an empty keyring and a fresh master key. `publicBaseUrlIsDefault` plays a server
+ * started without PUBLIC_BASE_URL (the base URL is then the localhost default).
  *
  * @example
  * const t = buildTestApp(); const res = await t.app.request(`${ORIGIN}/healthz`)
  */
-export function buildTestApp(opts: { publicBaseUrl?: string } = {}): TestApp {
+export function buildTestApp(
+  opts: { publicBaseUrl?: string; publicBaseUrlIsDefault?: boolean } = {},
+): TestApp {
   const db = openDatabase(':memory:')
   const clock = fixedClock(START)
   const keyring = new Keyring()
@@ -55,7 +58,11 @@ export function buildTestApp(opts: { publicBaseUrl?: string } = {}): TestApp {
     masterKey,
     logger,
     mintRunner,
-    config: { publicBaseUrl: opts.publicBaseUrl ?? PUBLIC_BASE_URL, cookieSecure: false },
+    config: {
+      publicBaseUrl: opts.publicBaseUrl ?? PUBLIC_BASE_URL,
+      publicBaseUrlIsDefault: opts.publicBaseUrlIsDefault ?? false,
+      cookieSecure: false,
+    },
   }
   return { app: createApp(deps), db, clock, keyring, masterKey, mintRunner, deps }
 }

@@ -296,6 +296,20 @@ export type BatchPageProps = {
   notice?: string
   errors?: string[]
   newLink?: string
+  /** The localhost URL the server fell back to because PUBLIC_BASE_URL is unset; undefined once it is set. */
+  defaultBaseUrl?: string
+}
+
+/**
+ * The console still makes files and links over the localhost default (so `npm start` demos work,
+ * unlike the CLI's export), but every URL in them opens only on the server's own machine.
+ */
+function UnsetBaseUrlWarning({ baseUrl }: { baseUrl: string }) {
+  return (
+    <div class="warn">
+      {`PUBLIC_BASE_URL is not set: print files and printer links made here hold ${baseUrl}/… URLs that no phone can open. Set PUBLIC_BASE_URL to the server's public address before printing real labels.`}
+    </div>
+  )
 }
 
 export function BatchPage(p: BatchPageProps) {
@@ -315,6 +329,11 @@ export function BatchPage(p: BatchPageProps) {
         <div class="warn">
           One-time download link (shown once — send it to the printing house now):
           <div class="secret mono">{p.newLink}</div>
+          {p.defaultBaseUrl ? (
+            <p>
+              {`PUBLIC_BASE_URL is not set: this link, and the file it downloads, hold ${p.defaultBaseUrl}/… URLs that neither the printing house nor any phone can open. Set PUBLIC_BASE_URL to the server's public address, restart, and make a new link.`}
+            </p>
+          ) : null}
         </div>
       ) : null}
       <FormErrors errors={p.errors} />
@@ -339,6 +358,7 @@ export function BatchPage(p: BatchPageProps) {
           </div>
         ))}
       </div>
+      {ready && p.canEdit && p.defaultBaseUrl ? <UnsetBaseUrlWarning baseUrl={p.defaultBaseUrl} /> : null}
       {ready && p.canEdit ? (
         <div class="grid2">
           <section class="card">

@@ -4,7 +4,8 @@ import { shortCodeUrl } from '../codes/code-url.ts'
 import { buildDigitalLink } from '../codes/gs1.ts'
 import { assembleToken, formatHuman } from '../codes/token.ts'
 import type { BrandDb } from '../db/brand-scope.ts'
-import type { Db } from '../db/index.ts'
+import type { Db, DbLike } from '../db/index.ts'
+import { products } from '../products/product-schema.ts'
 import { type Actor, recordAudit } from '../staff/audit-store.ts'
 import { hashToken } from '../staff/staff-store.ts'
 import { batches, codes, downloadLinks, printExports } from './batch-schema.ts'
@@ -205,6 +206,56 @@ export type ClaimLinkOutcome =
   | { kind: 'gone' }
   | { kind: 'over-format-cap'; link: DownloadLink; format: PrintFormat; codeCount: number }
 
+export type LinkState =
+  | { kind: 'usable'; link: DownloadLink; format: PrintFormat; codeCount: number; productName: string }
+  | { kind: 'gone' }
+  | { kind: 'over-format-cap'; link: DownloadLink; format: PrintFormat; codeCount: number }
+
+/** The where-clause of a link that can still be used: the token's, not used, not revoked, not expired. */
+function usableLink(token: string, now: number) {
+  return and(
+    eq(downloadLinks.tokenHash, hashToken(token)),
+    isNull(downloadLinks.usedAt),
+    isNull(downloadLinks.revokedAt),
+    gt(downloadLinks.expiresAt, now),
+  )
+}
+
+/**
+ * What a printer's link would give, read only: the page behind a GET, which link previews load,
+ * so nothing is written. Used, expired, revoked and unknown links are all `gone`, as for
+ * claimDownloadLink; a usable one comes with what the file holds (the whole batch, #1 to the last).
+ *
+ * @example
+ * const state = inspectDownloadLink(db, token, clock.now())
+ * if (state.kind === 'usable') state.productName // 'Jasmine tea 250 g'
+ */
+export function inspectDownloadLink(db: DbLike, token: string, now: number): LinkState {
+  const found = db
+    .select({ link: downloadLinks, quantity: batches.quantity, productName: products.name })
+    .from(downloadLinks)
+    .innerJoin(
+      batches,
+      and(eq(batches.id, downloadLinks.batchId), eq(batches.brandId, downloadLinks.brandId)),
+    )
+    .innerJoin(products, and(eq(products.id, batches.productId), eq(products.brandId, batches.brandId)))
+    .where(usableLink(token, now))
+    .get()
+  const format = PRINT_FORMATS.find((f) => f === found?.link.format)
+  // A format no longer offered makes no file (the POST answers 410 too).
+  if (!found || !format) return { kind: 'gone' }
+  // The link carries the whole batch (#1 to the last code), so the batch's size is what must fit.
+  if (isOverFormatCap(format, found.quantity))
+    return { kind: 'over-format-cap', link: found.link, format, codeCount: found.quantity }
+  return {
+    kind: 'usable',
+    link: found.link,
+    format,
+    codeCount: found.quantity,
+    productName: found.productName,
+  }
+}
+
 /**
  * Uses up a printer's link: the first request wins atomically (a second or concurrent one gets
  * `gone`, as do expired, revoked and unknown links — a printer learns nothing from the difference).
@@ -212,31 +263,13 @@ export type ClaimLinkOutcome =
  * isOverFormatCap) is `over-format-cap` and stays unused, so the brand can still see and revoke it.
  */
 export function claimDownloadLink(db: Db, token: string, now: number): ClaimLinkOutcome {
-  const usable = and(
-    eq(downloadLinks.tokenHash, hashToken(token)),
-    isNull(downloadLinks.usedAt),
-    isNull(downloadLinks.revokedAt),
-    gt(downloadLinks.expiresAt, now),
-  )
   return db.transaction((tx) => {
-    const found = tx
-      .select({ link: downloadLinks, quantity: batches.quantity })
-      .from(downloadLinks)
-      .innerJoin(
-        batches,
-        and(eq(batches.id, downloadLinks.batchId), eq(batches.brandId, downloadLinks.brandId)),
-      )
-      .where(usable)
-      .get()
-    if (!found) return { kind: 'gone' }
-    const format = PRINT_FORMATS.find((f) => f === found.link.format)
-    // The link carries the whole batch (#1 to the last code), so the batch's size is what must fit.
-    if (format && isOverFormatCap(format, found.quantity))
-      return { kind: 'over-format-cap', link: found.link, format, codeCount: found.quantity }
+    const state = inspectDownloadLink(tx, token, now)
+    if (state.kind !== 'usable') return state
     const link = tx
       .update(downloadLinks)
       .set({ usedAt: now })
-      .where(and(eq(downloadLinks.id, found.link.id), usable))
+      .where(and(eq(downloadLinks.id, state.link.id), usableLink(token, now)))
       .returning()
       .get()
     return link ? { kind: 'ok', link } : { kind: 'gone' }

@@ -5,13 +5,16 @@ import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { streamDownload } from './batch-routes.tsx'
 import { findBatch } from './batch-store.ts'
-import { claimDownloadLink } from './print-export-store.ts'
+import { claimDownloadLink, type DownloadLink, inspectDownloadLink } from './print-export-store.ts'
 import { MAX_PDF_CODES, PRINT_FORMATS } from './print-formats.ts'
 import { openPrintFile } from './print-job.ts'
 
 const TOKEN = '{[A-Za-z0-9_-]{20,64}}'
 
-/** The printing house's one-time link: GET shows a button (link previews must not use it up), POST downloads. */
+/**
+ * The printing house's one-time link: GET only reads it (link previews must not use it up) and shows
+ * the button, or why it no longer works; POST uses it up and downloads.
+ */
 export function createPrinterRoutes(deps: AppDeps) {
   const gone = () => (
     <MessagePage
@@ -27,20 +30,39 @@ export function createPrinterRoutes(deps: AppDeps) {
       status="error"
     />
   )
+  // Production logs at warn: the brand's stale link would otherwise fail with no trace but the printer's call.
+  const logOverCap = (link: DownloadLink, codeCount: number) =>
+    deps.logger.warn(
+      { linkId: link.id, brandId: link.brandId, batchId: link.batchId, format: link.format, codeCount },
+      'printer link refused: over the format cap',
+    )
   return new Hono<AppEnv>()
-    .get(`/dl/:token${TOKEN}`, (c) => c.html(<PrinterDownloadPage token={c.req.param('token')} />))
+    .get(`/dl/:token${TOKEN}`, (c) => {
+      // The page says whether the link works, and that changes: no cache may keep an old answer.
+      c.header('Cache-Control', 'no-store')
+      const state = inspectDownloadLink(deps.db, c.req.param('token'), deps.clock.now())
+      if (state.kind === 'gone') return c.html(gone(), 410)
+      if (state.kind === 'over-format-cap') {
+        logOverCap(state.link, state.codeCount)
+        return c.html(overCap(state.codeCount), 409)
+      }
+      return c.html(
+        <PrinterDownloadPage
+          token={c.req.param('token')}
+          format={state.format}
+          productName={state.productName}
+          codeCount={state.codeCount}
+          expiresAt={state.link.expiresAt}
+        />,
+      )
+    })
     .post(`/dl/:token${TOKEN}`, (c) => {
       const now = deps.clock.now()
       const claimed = claimDownloadLink(deps.db, c.req.param('token'), now)
       if (claimed.kind === 'gone') return c.html(gone(), 410)
       if (claimed.kind === 'over-format-cap') {
-        const { link, codeCount } = claimed
-        // Production logs at warn: the brand's stale link would otherwise fail with no trace but the printer's call.
-        deps.logger.warn(
-          { linkId: link.id, brandId: link.brandId, batchId: link.batchId, format: link.format, codeCount },
-          'printer link refused: over the format cap',
-        )
-        return c.html(overCap(codeCount), 409)
+        logOverCap(claimed.link, claimed.codeCount)
+        return c.html(overCap(claimed.codeCount), 409)
       }
       const link = claimed.link
       const bdb = brandDb(deps.db, link.brandId)

@@ -69,8 +69,65 @@ describe('a one-time link for a printing house', () => {
       expect(html).toContain(`<form method="post" action="${path}">`)
       expect(html).toContain('Download the print file')
     }
+    expect((await request(t.app, path, { method: 'HEAD' })).status).toBe(200)
     expect(t.db.select().from(downloadLinks).get()!.usedAt).toBeNull()
     expect(exportsOf(t)).toHaveLength(0)
+  })
+
+  it('says on GET what the file is and until when the link works, and keeps no copy of the page', async () => {
+    const { t, path } = await linkMadeByOwner({ format: 'svg-zip', ttlHours: 48 })
+    const page = await request(t.app, path)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('cache-control')).toBe('no-store')
+    const html = await page.text()
+    expect(html).toContain('Product TEA-1')
+    expect(html).toContain(`${QUANTITY} codes`)
+    expect(html).toContain('ZIP of SVG QR images')
+    // 48 hours after 2026-11-01 00:00 UTC, in the console's China time.
+    expect(html).toContain('2026-11-03 08:00 UTC+8')
+  })
+
+  it.each([
+    ['already used', async (t: TestApp, path: string) => void (await download(t, path))],
+    ['expired', async (t: TestApp) => t.clock.advance(48 * HOUR)],
+    [
+      'revoked',
+      async (t: TestApp) => {
+        const link = t.db.select().from(downloadLinks).get()!
+        revokeDownloadLink(
+          brandDb(t.db, link.brandId),
+          { staffId: null, label: 'test' },
+          link.id,
+          t.clock.now(),
+        )
+      },
+    ],
+  ])(
+    'answers GET of a link %s with 410 and the page the button would give, with no button',
+    async (_, endIt) => {
+      const { t, path } = await linkMadeByOwner()
+      await endIt(t, path)
+      const exportsBefore = exportsOf(t).length
+      const auditBefore = t.db.select().from(auditLog).all().length
+
+      const page = await request(t.app, path)
+      expect(page.status).toBe(410)
+      const html = await page.text()
+      expect(html).toContain('Link no longer valid')
+      expect(html).not.toContain('<form')
+      expect(html).not.toContain('Download the print file')
+      expect(html).toBe(await (await download(t, path)).text())
+      expect(exportsOf(t)).toHaveLength(exportsBefore)
+      expect(t.db.select().from(auditLog).all()).toHaveLength(auditBefore)
+    },
+  )
+
+  it('answers GET of a made-up token with the same 410 page as a used link', async () => {
+    const { t, path } = await linkMadeByOwner()
+    await download(t, path)
+    const madeUp = await request(t.app, `/dl/${'A'.repeat(32)}`)
+    expect(madeUp.status).toBe(410)
+    expect(await madeUp.text()).toBe(await (await request(t.app, path)).text())
   })
 
   it('streams the file on POST and records the export under the printing house’s name', async () => {
@@ -250,6 +307,18 @@ describe('a one-time link for a printing house', () => {
     ])
     expect(logs.join('')).not.toContain(token)
 
+    // Opening the link explains the same, without a button that cannot work, and logs it too.
+    const page = await request(app, `/dl/${token}`)
+    expect(page.status).toBe(409)
+    const pageHtml = await page.text()
+    expect(pageHtml).toContain('Ask the brand for an SVG ZIP or CSV link')
+    expect(pageHtml).not.toContain('<form')
+    expect(logs.map((l) => JSON.parse(l).msg)).toEqual([
+      'printer link refused: over the format cap',
+      'printer link refused: over the format cap',
+    ])
+    expect(logs.join('')).not.toContain(token)
+
     // Asking again answers the same (the link was not used up), and the brand can still revoke it.
     expect((await postForm(app, `/dl/${token}`, {})).status).toBe(409)
     expect(
@@ -261,5 +330,7 @@ describe('a one-time link for a printing house', () => {
       ),
     ).toBe(true)
     expect((await postForm(app, `/dl/${token}`, {})).status).toBe(410)
+    expect((await request(app, `/dl/${token}`)).status).toBe(410)
+    expect(t.db.select().from(downloadLinks).where(eq(downloadLinks.id, link.id)).get()!.usedAt).toBeNull()
   })
 })

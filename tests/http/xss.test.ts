@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { activateCodes } from '../../src/batches/code-actions-store.ts'
+import { createDownloadLink } from '../../src/batches/print-export-store.ts'
 import { assembleToken } from '../../src/codes/token.ts'
 import { brandDb } from '../../src/db/brand-scope.ts'
 import { brands, codes, products } from '../../src/db/schema.ts'
@@ -240,6 +241,20 @@ describe('stored payloads come back as text', () => {
         expectEscaped(html, PAYLOADS[i]!.trim(), path)
         expectEscaped(html, LOT_PAYLOADS[i % LOT_PAYLOADS.length]!, `${path} (lot)`)
       }
+    }
+  })
+
+  it('escapes the product name on a printing house’s download page', async () => {
+    for (const [i, id] of f.batchIds.entries()) {
+      const { token } = createDownloadLink(
+        brandDb(f.t.db, f.brand.brandId),
+        { staffId: null, label: 'test' },
+        { batchId: id, format: 'csv', recipient: PAYLOADS[i]!, ttlHours: 48 },
+        f.t.clock.now(),
+      )
+      const res = await request(f.t.app, `/dl/${token}`)
+      expect(res.status, `printer link of batch ${id}`).toBe(200)
+      expectEscaped(await res.text(), PAYLOADS[i]!.trim(), `printer link of batch ${id}`)
     }
   })
 

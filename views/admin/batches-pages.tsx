@@ -6,7 +6,8 @@ import { MAX_PDF_CODES, PRINT_FORMATS } from '../../src/batches/print-formats.ts
 import type { Product } from '../../src/products/product-store.ts'
 import { AdminPage, CsrfField, FormErrors, formatTime, type StaffView } from './admin-page.tsx'
 
-const FORMAT_LABELS: Record<(typeof PRINT_FORMATS)[number], string> = {
+/** How the console and the printer's download page name each print-file format. */
+export const FORMAT_LABELS: Record<(typeof PRINT_FORMATS)[number], string> = {
   csv: 'CSV (variable-data printing)',
   txt: 'TXT (tab-separated)',
   'csv-zip': 'CSV chunks in a ZIP (large batches)',

@@ -84,11 +84,13 @@ export function SignInStartForm(p: SignInContext & { identifier?: string; error?
         <Hidden csrf={p.csrf} idempotencyKey={p.claim?.idempotencyKey} />
         <label>
           {t.identifierLabel}
+          {/* autocomplete takes one field name ("tel email" is invalid, and browsers drop it):
+              "username" is the sign-in identifier, phone or email, and pairs with the code step's "one-time-code". */}
           <input
             name="identifier"
             required
             maxlength={254}
-            autocomplete="tel email"
+            autocomplete="username"
             value={p.identifier ?? ''}
           />
         </label>

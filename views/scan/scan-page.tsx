@@ -244,6 +244,7 @@ export function LocationResultPage(p: {
   const t = MESSAGES[p.lang]
   return (
     <ConsumerPage lang={p.lang} title={t.title} switchHref={p.switchHref}>
+      <h1>{t.locationTitle}</h1>
       <LocationResult lang={p.lang} kind={p.kind} place={p.place} />
       {p.back !== null ? (
         <p>

@@ -39,6 +39,24 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 ]
 
 /**
+ * Paths whose last segment is a bearer secret: a printer's one-time download link (the whole
+ * batch's codes) and a staff invitation or password reset. Logs travel further than the database.
+ */
+const SECRET_PATH = /^(\/dl|\/admin\/invite)\/[^/]+$/
+
+/**
+ * The path as the access log keeps it: a secret link's token replaced by "…". A code's token
+ * (`/c/…`) stays: it is printed on the product for anyone to read, and support needs it.
+ *
+ * @example
+ * loggedPath('/dl/Uh0G_Wb_XX') // '/dl/…'
+ */
+export function loggedPath(path: string): string {
+  const secret = SECRET_PATH.exec(path)
+  return secret ? `${secret[1]}/…` : path
+}
+
+/**
  * The request's envelope, every request's first and only global middleware layer: its request id
  * (the client's X-Request-Id if sane, else a fresh UUID; echoed in the response and the log), the
  * security headers, and the access log line (only when the level is info or finer).
@@ -67,7 +85,7 @@ export function requestEnvelope(logger: Logger): MiddlewareHandler<AppEnv> {
     } else {
       c.header(REQUEST_ID_HEADER, id)
     }
-    // At the production level (warn) no access line is written: skip the timing and the object.
+    // At warn or above (LOG_LEVEL) no access line is written: skip the timing and the object.
     const logging = logger.isLevelEnabled('info')
     if (node && !logging) return next()
     const started = logging ? performance.now() : 0
@@ -80,7 +98,7 @@ export function requestEnvelope(logger: Logger): MiddlewareHandler<AppEnv> {
         {
           reqId: id,
           method: c.req.method,
-          path: c.req.path,
+          path: loggedPath(c.req.path),
           status: c.res.status,
           ms: Math.round(performance.now() - started),
         },

@@ -1,6 +1,9 @@
 import { request as httpRequest } from 'node:http'
+import { Hono } from 'hono'
+import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { SECURITY_HEADERS } from '../../src/request-envelope.ts'
+import type { AppEnv } from '../../src/app-deps.ts'
+import { requestEnvelope, SECURITY_HEADERS } from '../../src/request-envelope.ts'
 import { serveOnLoopback } from '../support/loopback-server.ts'
 import { buildTestApp, ORIGIN } from '../support/test-app.ts'
 
@@ -59,5 +62,20 @@ describe('the request envelope', () => {
     const res = await t.app.request(`${ORIGIN}/verify`)
     for (const [name, value] of SECURITY_HEADERS) expect(res.headers.get(name), name).toBe(value)
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+  })
+
+  it('keeps the secret of a link out of the access log: printer downloads and staff invitations', async () => {
+    const lines: { path: string }[] = []
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const app = new Hono<AppEnv>().use(requestEnvelope(logger)).all('*', (c) => c.text('ok'))
+    const secret = 'Uh0G_Wb_XX_owufgllRy7j7wJlZ8bBq-'
+    for (const path of [`/dl/${secret}`, `/admin/invite/${secret}`, '/c/RTR1398P0PYRCZCM2GM7SXMBSF0TTCW'])
+      await app.request(`${ORIGIN}${path}`)
+    expect(lines.map((l) => l.path)).toEqual([
+      '/dl/…',
+      '/admin/invite/…',
+      '/c/RTR1398P0PYRCZCM2GM7SXMBSF0TTCW',
+    ])
+    expect(JSON.stringify(lines)).not.toContain(secret)
   })
 })

@@ -24,7 +24,7 @@ import { createSegmentRoutes } from './members/segment-routes.tsx'
 import { createPointsAdminRoutes } from './points/points-admin-routes.tsx'
 import { createRewardAdminRoutes, createRewardRoutes } from './points/reward-routes.tsx'
 import { createProductRoutes } from './products/product-routes.tsx'
-import { requestEnvelope } from './request-envelope.ts'
+import { loggedPath, requestEnvelope } from './request-envelope.ts'
 import { defaultPlaces } from './scans/places.ts'
 import { createScanRoutes } from './scans/scan-routes.tsx'
 import { requireStaff } from './staff/staff-auth.ts'
@@ -145,7 +145,7 @@ export function createApp(appDeps: AppDeps) {
       return c.text('The form data could not be read. Reload the page and try again.', 400)
     }
     const reqId = c.get('requestId')
-    deps.logger.error({ err, reqId, path: c.req.path }, 'unhandled error')
+    deps.logger.error({ err, reqId, path: loggedPath(c.req.path) }, 'unhandled error')
     return c.html(
       <MessagePage
         title="Something went wrong"

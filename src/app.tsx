@@ -1,10 +1,11 @@
 import fs from 'node:fs'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
 import { renderWithoutAsyncLocalStorage } from '../views/render-without-als.ts'
+import { type Lang, pickLang } from '../views/scan/messages.ts'
 import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
 import type { AppDeps, AppEnv } from './app-deps.ts'
 import { createBatchRoutes } from './batches/batch-routes.tsx'
@@ -15,6 +16,7 @@ import { createKeyringRefresher } from './codes/key-store.ts'
 import { createDashboardRoutes } from './dashboard/dashboard-routes.tsx'
 import { isDatabaseUsable } from './db/index.ts'
 import { preloadForm } from './form-body.ts'
+import { wantsFragment } from './htmx-request.ts'
 import { createAccountRoutes } from './members/account-routes.tsx'
 import { createLifecycleRoutes } from './members/lifecycle-routes.tsx'
 import { createMemberAdminRoutes } from './members/member-admin-routes.tsx'
@@ -44,6 +46,29 @@ renderWithoutAsyncLocalStorage()
 
 const CSS = fs.readFileSync(new URL('../views/static/app.css', import.meta.url))
 const HTMX = fs.readFileSync(HTMX_FILE)
+
+const NOT_FOUND_FRAGMENT = {
+  'zh-CN': '找不到这项内容，请刷新页面或重新扫码。',
+  en: 'This is no longer here. Reload the page and try again.',
+}
+const FAILED_FRAGMENT = {
+  'zh-CN': '出了点问题，请稍后再试。',
+  en: 'Something went wrong. Please try again.',
+}
+
+/** The console speaks English; the consumer pages the language the person chose or their browser's. */
+function fragmentLang(c: Context<AppEnv>): Lang {
+  if (c.req.path === '/admin' || c.req.path.startsWith('/admin/')) return 'en'
+  return pickLang(c.req.query('lang'), c.req.header('accept-language'))
+}
+
+function FragmentAlert({ message }: { message: string }) {
+  return (
+    <p class="errors" role="alert">
+      {message}
+    </p>
+  )
+}
 
 /**
  * Builds the whole HTTP app from its dependencies; server.ts and the tests call this.
@@ -134,8 +159,15 @@ export function createApp(appDeps: AppDeps) {
   admin.route('/', createDashboardRoutes(deps))
   app.route('/admin', admin)
 
+  // htmx 4 swaps error answers too: an htmx request gets a line for the box it swaps, in the
+  // consumer's language outside the console, rather than a whole page inside that box.
   app.notFound((c) =>
-    c.html(<MessagePage title="Not found" message="There is nothing at this address." status="error" />, 404),
+    wantsFragment(c)
+      ? c.html(<FragmentAlert message={NOT_FOUND_FRAGMENT[fragmentLang(c)]} />, 404)
+      : c.html(
+          <MessagePage title="Not found" message="There is nothing at this address." status="error" />,
+          404,
+        ),
   )
   app.onError((err, c) => {
     // Middleware answers such as csrf()'s 403 arrive as HTTPExceptions: they are answers, not bugs.
@@ -146,6 +178,11 @@ export function createApp(appDeps: AppDeps) {
     }
     const reqId = c.get('requestId')
     deps.logger.error({ err, reqId, path: loggedPath(c.req.path) }, 'unhandled error')
+    if (wantsFragment(c))
+      return c.html(
+        <FragmentAlert message={`${FAILED_FRAGMENT[fragmentLang(c)]} Reference: ${reqId}`} />,
+        500,
+      )
     return c.html(
       <MessagePage
         title="Something went wrong"

@@ -16,6 +16,7 @@ import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { tokenFromInput } from '../codes/code-input.ts'
 import { assembleToken, formatHuman } from '../codes/token.ts'
+import { wantsFragment } from '../htmx-request.ts'
 import { listProducts } from '../products/product-store.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -172,9 +173,11 @@ export function createBatchRoutes(deps: AppDeps) {
     .get('/batches/:id{[0-9]+}/progress', requireRole('catalogue.read'), (c) => {
       const batch = findBatch(c.get('staff').bdb, Number(c.req.param('id')))
       if (!batch) return c.notFound()
+      // The panel alone is no page: a plain GET (a sign-in that came back here) gets the batch.
+      if (!wantsFragment(c)) return c.redirect(`/admin/batches/${batch.id}`, 303)
       c.header('Vary', 'HX-Request')
       // Once minting ends the whole page changes (downloads, actions, codes): reload it.
-      if (batch.status !== 'minting' && c.req.header('hx-request')) c.header('HX-Refresh', 'true')
+      if (batch.status !== 'minting') c.header('HX-Refresh', 'true')
       return c.html(<BatchProgress batch={batch} />)
     })
     .get('/batches/:id{[0-9]+}/codes', requireRole('catalogue.read'), (c) => {
@@ -182,8 +185,7 @@ export function createBatchRoutes(deps: AppDeps) {
       const batchId = Number(c.req.param('id'))
       if (!findBatch(s.bdb, batchId)) return c.notFound()
       // The pager pushes this URL into history: a reload, and htmx restoring it on Back, get the page.
-      if (!c.req.header('hx-request') || c.req.header('hx-history-restore-request'))
-        return renderBatch(c, batchId)
+      if (!wantsFragment(c)) return renderBatch(c, batchId)
       c.header('Vary', 'HX-Request')
       return c.html(<CodesTable {...codesTableOf(c, batchId)} />)
     })

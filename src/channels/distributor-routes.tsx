@@ -9,6 +9,7 @@ import {
 } from '../../views/admin/channels-pages.tsx'
 import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
+import { wantsFragment } from '../htmx-request.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
 import { issuesOf } from '../staff/staff-input.ts'
@@ -129,7 +130,7 @@ export function createDistributorRoutes(deps: AppDeps) {
       const s = c.get('staff')
       const list = listView(c, s, scopeOf(deps, s))
       c.header('Vary', 'HX-Request')
-      if (c.req.header('hx-request')) return c.html(<DistributorList {...list} />)
+      if (wantsFragment(c)) return c.html(<DistributorList {...list} />)
       return c.html(
         <DistributorsPage
           staff={staffView(s)}

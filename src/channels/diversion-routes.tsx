@@ -10,6 +10,7 @@ import {
 import { ReportBody, ReportPage } from '../../views/admin/diversion-report-page.tsx'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
 import { streamDownload } from '../batches/batch-routes.tsx'
+import { wantsFragment } from '../htmx-request.ts'
 import { recordAudit } from '../staff/audit-store.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -39,14 +40,6 @@ import {
 import { diversionMatrix, exportRows } from './report-store.ts'
 
 const NOT_FOUND_TEXT = 'There is nothing at this address.'
-
-/**
- * A fragment for htmx's own swaps; the whole page for a plain request and for htmx's history
- * restore (which swaps the answer into <body>).
- */
-function wantsFragment(c: Context<AppEnv>): boolean {
-  return c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true'
-}
 
 function scopeOf(deps: AppDeps, s: SignedInStaff) {
   return channelScopeOf(deps.db, s)

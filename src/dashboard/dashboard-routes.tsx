@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { DashboardCharts, DashboardPage, RangeForm } from '../../views/admin/dashboard-page.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { channelScopeOf } from '../channels/channel-scope.ts'
+import { wantsFragment } from '../htmx-request.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
 import { staffView } from '../staff/staff-routes.tsx'
@@ -32,10 +33,7 @@ export function createDashboardRoutes(deps: AppDeps) {
     const status = ok ? 200 : 422
     c.header('Vary', 'HX-Request')
     c.header('Cache-Control', 'no-store')
-    // A history restore asks for the whole page (htmx swaps it into the body).
-    const fragment =
-      c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true'
-    if (fragment) {
+    if (wantsFragment(c)) {
       return c.html(
         <>
           <DashboardCharts

@@ -13,6 +13,7 @@ import { LegalPage } from '../../views/member/legal-page.tsx'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
+import { wantsFragment } from '../htmx-request.ts'
 import { BRAND_PARAM, type Brand, createMemberReader, findBrandBySlug } from './account-auth.ts'
 import { isValidMemberCsrf, memberCsrfKey, memberCsrfToken } from './account-csrf.ts'
 import { memberHistory } from './account-history.ts'
@@ -160,7 +161,7 @@ export function createAccountRoutes(deps: AppDeps) {
       const history = memberHistory(bdb, member.id, HistoryQuery.parse(c.req.query()).page)
       c.header('Vary', 'HX-Request')
       c.header('Cache-Control', 'no-store')
-      if (c.req.header('hx-request'))
+      if (wantsFragment(c))
         return c.html(<AccountHistory lang={l} brandName={brand.name} brandSlug={brand.slug} {...history} />)
       return c.html(
         <AccountPage

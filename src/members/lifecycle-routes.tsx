@@ -8,6 +8,7 @@ import {
 } from '../../views/admin/programme-pages.tsx'
 import { createNotices } from '../admin-notice.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
+import { wantsFragment } from '../htmx-request.ts'
 import { recordAudit } from '../staff/audit-store.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
@@ -123,7 +124,7 @@ export function createLifecycleRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/programme', requireRole('members.read'), (c) => page(c))
     .get('/programme/churn', requireRole('members.read'), (c) => {
-      if (!c.req.header('hx-request')) return page(c)
+      if (!wantsFragment(c)) return page(c)
       c.header('Vary', 'HX-Request')
       return c.html(<ChurnWarningList {...churnList(c)} />)
     })

@@ -10,6 +10,7 @@ import {
 import { OutboxPage } from '../../views/admin/outbox-page.tsx'
 import { fixedNotice } from '../admin-notice.ts'
 import type { AppDeps, AppEnv, SignedInStaff } from '../app-deps.ts'
+import { wantsFragment } from '../htmx-request.ts'
 import { can } from '../staff/permissions.ts'
 import { requireRole } from '../staff/staff-auth.ts'
 import { issuesOf } from '../staff/staff-input.ts'
@@ -127,7 +128,7 @@ export function createMemberAdminRoutes(deps: AppDeps) {
     const raw = c.req.query()
     const options = filterOptionsOf(s.bdb)
     const names = filterNamesOf(options)
-    const isHtmx = c.req.header('hx-request') === 'true'
+    const isHtmx = wantsFragment(c)
     c.header('Cache-Control', 'no-store')
     c.header('Vary', 'HX-Request')
     const render = (results: MemberResultsProps, status: 200 | 422) =>

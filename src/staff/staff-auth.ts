@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
+import { currentPagePath } from '../htmx-request.ts'
 import { can, type Permission } from './permissions.ts'
 import { brands } from './staff-schema.ts'
 import { csrfTokenFor, isValidCsrfToken, readStaffSession, STAFF_COOKIE } from './staff-session.ts'
@@ -48,10 +49,17 @@ export function requireStaff(
   }
 }
 
+/**
+ * Sends a request without a valid session to the sign-in page, with the way back: the page the
+ * person was on (an htmx request's fragment URL would come back as a bare, unstyled fragment), or
+ * a plain GET's own path and query.
+ */
 function toSignIn(c: Context<AppEnv>) {
-  const next = c.req.method === 'GET' ? c.req.path : '/admin'
+  const htmx = c.req.header('hx-request') === 'true'
+  const here = c.req.method === 'GET' ? c.req.path + new URL(c.req.url).search : '/admin'
+  const next = (htmx && currentPagePath(c, '/admin')) || here
   const target = `/admin/sign-in?next=${encodeURIComponent(next)}`
-  if (c.req.header('hx-request')) {
+  if (htmx) {
     c.header('HX-Redirect', target)
     return c.body(null, 401)
   }

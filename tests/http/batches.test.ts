@@ -159,8 +159,13 @@ describe('watching a batch being minted', () => {
     const htmx = await owner.get(`/admin/batches/${batchId}/progress`, { 'hx-request': 'true' })
     expect(htmx.headers.get('hx-refresh')).toBe('true')
     expect(await htmx.text()).not.toContain('hx-trigger')
+  })
+
+  it('sends a plain GET of the progress panel (a sign-in that came back to it) to the batch page', async () => {
+    const { owner, batchId } = await batchHalfMinted()
     const plain = await owner.get(`/admin/batches/${batchId}/progress`)
-    expect(plain.headers.get('hx-refresh')).toBeNull()
+    expect(plain.status).toBe(303)
+    expect(locationOf(plain)).toBe(`/admin/batches/${batchId}`)
   })
 
   it('refuses print files and activation until minting is finished', async () => {

@@ -76,6 +76,37 @@ describe('health and the edges of the app', () => {
     expect((await request(t.app, '/readyz')).status).toBe(503)
   })
 
+  it('answers an htmx request that finds nothing with a short alert for its box, not a whole page', async () => {
+    const t = buildTestApp()
+    const en = await request(t.app, '/no/such/fragment', {
+      headers: { 'hx-request': 'true', 'accept-language': 'en' },
+    })
+    expect(en.status).toBe(404)
+    const html = await en.text()
+    expect(html).not.toMatch(/<html|<main|<title/i)
+    expect(html).toMatch(/^<p class="errors" role="alert">/)
+    expect(html).toContain('This is no longer here.')
+    const zh = await request(t.app, '/scans/999/claim', {
+      headers: { 'hx-request': 'true', 'accept-language': 'zh-CN' },
+    })
+    expect(await zh.text()).toContain('找不到这项内容')
+    // Going Back restores whole pages: that request still gets the page.
+    const restore = await request(t.app, '/no/such/page', {
+      headers: { 'hx-request': 'true', 'hx-history-restore-request': 'true' },
+    })
+    expect(await restore.text()).toMatch(/^<!doctype html>/)
+  })
+
+  it('answers an htmx request that fails inside with a short alert that carries the reference', async () => {
+    const { t, owner } = await furnishedBrand()
+    t.db.$client.close()
+    const res = await owner.get('/admin/batches', { 'hx-request': 'true' })
+    expect(res.status).toBe(500)
+    const html = await res.text()
+    expect(html).toMatch(/^<p class="errors" role="alert">/)
+    expect(html).toMatch(/Reference: [\w-]+/)
+  })
+
   it('sends GET /admin without a session to the sign-in page', async () => {
     const t = buildTestApp()
     const res = await request(t.app, '/admin')

@@ -220,6 +220,37 @@ describe('session cookies the app did not issue', () => {
   })
 })
 
+describe('the way back after a session ends', () => {
+  it('sends an htmx request back to the page it was made from, with its query, not to the fragment', async () => {
+    const { t } = await brandWithOwner()
+    const res = await request(t.app, '/admin/batches/3/progress', {
+      headers: { 'hx-request': 'true', 'hx-current-url': 'http://localhost/admin/batches/3/codes?after=50' },
+    })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('hx-redirect')).toBe(
+      `/admin/sign-in?next=${encodeURIComponent('/admin/batches/3/codes?after=50')}`,
+    )
+  })
+
+  it('ignores a current URL outside the console and falls back to the request path', async () => {
+    const { t } = await brandWithOwner()
+    for (const current of ['https://evil.example/admin/batches', 'http://localhost/me/demo', 'not a url']) {
+      const res = await request(t.app, '/admin/batches', {
+        headers: { 'hx-request': 'true', 'hx-current-url': current },
+      })
+      expect(res.headers.get('hx-redirect')).toBe('/admin/sign-in?next=%2Fadmin%2Fbatches')
+    }
+  })
+
+  it('keeps the query of a plain GET', async () => {
+    const { t } = await brandWithOwner()
+    const res = await request(t.app, '/admin/batches/3/codes?after=50')
+    expect(locationOf(res)).toBe(
+      `/admin/sign-in?next=${encodeURIComponent('/admin/batches/3/codes?after=50')}`,
+    )
+  })
+})
+
 describe('where sign-in leads', () => {
   it('follows a next path inside the console', async () => {
     const { t, brand } = await brandWithOwner()

@@ -249,6 +249,12 @@ describe('deciding a case', () => {
     const html = await (await f.mgr.get(`/admin/diversion/cases/${f.case.id}`)).text()
     expect(html).toMatch(/hx-confirm="Confirm case #\d+ as diversion\? The decision is final\."/)
     expect(html).toMatch(/hx-confirm="Dismiss case #\d+\? The decision is final\."/)
+    // htmx 4 checks a button's form only when asked: the required note before the question.
+    expect(
+      html
+        .match(/<button[^>]*hx-post="[^"]*\/decide"[^>]*>/g)
+        ?.every((b) => b.includes('hx-validate="true"')),
+    ).toBe(true)
   })
 
   it('refuses a decision without the CSRF token or from another site', async () => {

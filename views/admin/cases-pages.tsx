@@ -298,6 +298,7 @@ export function DecidePanel(p: {
       hx-target="#decide"
       hx-swap="outerHTML"
       hx-confirm={question}
+      hx-validate="true"
     >
       {text}
     </button>

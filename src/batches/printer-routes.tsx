@@ -30,7 +30,7 @@ export function createPrinterRoutes(deps: AppDeps) {
       status="error"
     />
   )
-  // Production logs at warn: the brand's stale link would otherwise fail with no trace but the printer's call.
+  // A warning, so it shows at any LOG_LEVEL up to warn: the brand's stale link fails on the printer's side.
   const logOverCap = (link: DownloadLink, codeCount: number) =>
     deps.logger.warn(
       { linkId: link.id, brandId: link.brandId, batchId: link.batchId, format: link.format, codeCount },

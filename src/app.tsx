@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
+import { FragmentAlert } from '../views/fragment-alert.tsx'
 import { renderWithoutAsyncLocalStorage } from '../views/render-without-als.ts'
 import { type Lang, pickLang } from '../views/scan/messages.ts'
 import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
@@ -60,14 +61,6 @@ const FAILED_FRAGMENT = {
 function fragmentLang(c: Context<AppEnv>): Lang {
   if (c.req.path === '/admin' || c.req.path.startsWith('/admin/')) return 'en'
   return pickLang(c.req.query('lang'), c.req.header('accept-language'))
-}
-
-function FragmentAlert({ message }: { message: string }) {
-  return (
-    <p class="errors" role="alert">
-      {message}
-    </p>
-  )
 }
 
 /**

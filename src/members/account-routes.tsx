@@ -11,6 +11,7 @@ import { ProfilePage, type ProfileValues } from '../../views/member/account-prof
 import { PRIVACY_TEXTS, TERMS_TEXTS } from '../../views/member/legal-messages.ts'
 import { LegalPage } from '../../views/member/legal-page.tsx'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
+import { alertAnswer } from '../alert-answer.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { wantsFragment } from '../htmx-request.ts'
@@ -105,7 +106,7 @@ export function createAccountRoutes(deps: AppDeps) {
     if (c.req.method !== 'POST') return { brand, member, body: {} }
     const body = await c.req.parseBody()
     if (!isValidMemberCsrf(csrfKey, member.id, body._csrf))
-      return { answer: c.text(ACCOUNT_MESSAGES[lang(c)].expiredForm, 403) }
+      return { answer: alertAnswer(c, ACCOUNT_MESSAGES[lang(c)].expiredForm, 403) }
     return { brand, member, body }
   }
 
@@ -213,7 +214,7 @@ export function createAccountRoutes(deps: AppDeps) {
       const s = await signedIn(c)
       if ('answer' in s) return s.answer
       const parsed = ConsentForm.safeParse(s.body)
-      if (!parsed.success) return c.text(ACCOUNT_MESSAGES[lang(c)].expiredForm, 422)
+      if (!parsed.success) return alertAnswer(c, ACCOUNT_MESSAGES[lang(c)].expiredForm, 422)
       recordConsents(
         brandDb(deps.db, s.brand.id),
         s.member.id,

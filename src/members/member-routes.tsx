@@ -12,6 +12,7 @@ import {
 } from '../../views/member/claim-fragments.tsx'
 import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
+import { alertAnswer } from '../alert-answer.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimFromScan } from '../channels/diversion-policy.ts'
 import { DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR } from '../config.ts'
@@ -396,7 +397,7 @@ export function createMemberRoutes(deps: AppDeps) {
     if (!brand) return { answer: c.notFound() }
     const parsed = schema.safeParse(await c.req.parseBody())
     if (!parsed.success || !device.isValid(c, parsed.data._csrf))
-      return { answer: c.text(ACCOUNT_MESSAGES[lang(c)].expiredForm, 403) }
+      return { answer: alertAnswer(c, ACCOUNT_MESSAGES[lang(c)].expiredForm, 403) }
     const ctx: SignInContext = { lang: lang(c), csrf: parsed.data._csrf, brandSlug: brand.slug }
     return {
       brand: { brandId: brand.id, brandName: brand.name, brandSlug: brand.slug },
@@ -412,7 +413,7 @@ export function createMemberRoutes(deps: AppDeps) {
         const scan = scanOfDevice(c, scanId)
         if (!scan) return c.notFound()
         const form = await parse(c, ClaimForm, scan.deviceId)
-        if (!form) return c.text(MEMBER_MESSAGES[lang(c)].pageExpired, 403)
+        if (!form) return alertAnswer(c, MEMBER_MESSAGES[lang(c)].pageExpired, 403)
         const memberId = await sessionMemberOf(c, scan.brandId)
         if (memberId === undefined) return fragment(c, <SignInStartForm {...claimContext(c, scan, form)} />)
         return claimAndRender(c, scan, memberId, form)
@@ -421,14 +422,14 @@ export function createMemberRoutes(deps: AppDeps) {
         const scan = scanOfDevice(c, Number(c.req.param('id')))
         if (!scan) return c.notFound()
         const form = await parse(c, StartForm, scan.deviceId)
-        if (!form) return c.text(MEMBER_MESSAGES[lang(c)].pageExpired, 403)
+        if (!form) return alertAnswer(c, MEMBER_MESSAGES[lang(c)].pageExpired, 403)
         return sendCode(c, scan, claimContext(c, scan, form), form.identifier)
       })
       .post('/scans/:id{[0-9]+}/verify', async (c) => {
         const scan = scanOfDevice(c, Number(c.req.param('id')))
         if (!scan) return c.notFound()
         const form = await parse(c, VerifyForm, scan.deviceId)
-        if (!form) return c.text(MEMBER_MESSAGES[lang(c)].pageExpired, 403)
+        if (!form) return alertAnswer(c, MEMBER_MESSAGES[lang(c)].pageExpired, 403)
         const signedIn = await checkCode(c, scan, claimContext(c, scan, form), form)
         if ('answer' in signedIn) return signedIn.answer
         return claimAndRender(c, scan, signedIn.memberId, form)

@@ -18,6 +18,7 @@ import {
 } from '../../views/member/rewards-page.tsx'
 import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import { createNotices } from '../admin-notice.ts'
+import { alertAnswer } from '../alert-answer.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { isValidMemberCsrf, memberCsrfKey, memberCsrfToken } from '../members/account-csrf.ts'
@@ -126,10 +127,10 @@ export function createRewardRoutes(deps: AppDeps) {
       const member = await memberOf(c, brand.id)
       c.header('Cache-Control', 'no-store')
       c.header('Vary', 'HX-Request')
-      if (!member) return c.text(REWARDS_MESSAGES[l].signInFirst, 401)
+      if (!member) return alertAnswer(c, REWARDS_MESSAGES[l].signInFirst, 401)
       const parsed = RedeemForm.safeParse(await c.req.parseBody())
       if (!parsed.success || !isValidMemberCsrf(csrfKey, member.id, parsed.data._csrf)) {
-        return c.text(REWARDS_MESSAGES[l].pageExpired, 403)
+        return alertAnswer(c, REWARDS_MESSAGES[l].pageExpired, 403)
       }
       const now = deps.clock.now()
       const rewardId = Number(c.req.param('id'))

@@ -266,6 +266,23 @@ describe('redeeming is refused', () => {
     expect(t.db.select().from(redemptions).all()).toHaveLength(0)
   })
 
+  it('with a line in the reward card for htmx, not a bare text node where the card was', async () => {
+    const { addReward, earn, member, me } = await setup()
+    earn(member.id, 25)
+    const cup = addReward()
+    const res = await me.post(
+      `/me/tea/rewards/${cup.id}/redeem?lang=en`,
+      { _csrf: 'forged', key: key() },
+      {
+        'hx-request': 'true',
+      },
+    )
+    expect(res.status).toBe(403)
+    expect(await res.text()).toBe(
+      '<p class="errors" role="alert">This page has expired. Reload it and try again.</p>',
+    )
+  })
+
   it('without a member session (401), and with a session of another brand', async () => {
     const { t, addReward, earn, member, me } = await setup()
     earn(member.id, 25)

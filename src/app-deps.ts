@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import type { BrandDb } from './db/brand-scope.ts'
 import type { Db } from './db/index.ts'
 import type { CodeSender } from './members/senders/code-sender.ts'
+import type { IpLocations } from './scans/ip-locations.ts'
 import type { PlaceResolver } from './scans/scan-store.ts'
 import type { StaffRole } from './staff/staff-schema.ts'
 
@@ -24,6 +25,8 @@ export type AppDeps = {
   masterKey: Uint8Array
   logger: Logger
   mintRunner: MintRunner
+  /** IP_LOCATIONS_FILE as loaded at start: scans are located by IP without consent; none when unset. */
+  ipLocations?: IpLocations
   /** Offline place lookup for scans; defaults to the shipped region data. */
   places?: Places
   /** Sends sign-in codes; without one they go to the development outbox (log + console). */

@@ -37,6 +37,7 @@ const EnvSchema = z
       .min(1)
       .max(1_000_000)
       .default(DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR),
+    IP_LOCATIONS_FILE: z.string().optional(),
     TRUST_PROXY: z
       .string()
       .default('0')
@@ -61,6 +62,8 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   cookieSecure: boolean
   locationRetentionMs: number
+  /** IP_LOCATIONS_FILE: the offline IP ranges scans are located by without consent (src/scans/ip-locations.ts). */
+  ipLocationsFile: string | undefined
   /** Whose X-Forwarded-For names the client (src/request-ip.ts); 'none' = the socket's address. */
   trustProxy: TrustProxy
   /** The sign-in codes each brand may send per hour (src/members/member-routes.tsx). */
@@ -97,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ? e.COOKIE_SECURE === '1' : publicBaseUrl.startsWith('https:'),
     locationRetentionMs: e.LOCATION_RETENTION_DAYS * 24 * 3_600_000,
+    ipLocationsFile: e.IP_LOCATIONS_FILE?.trim() ? path.resolve(e.IP_LOCATIONS_FILE.trim()) : undefined,
     trustProxy: parseTrustProxy(e.TRUST_PROXY) ?? 'none',
     codeSendsPerBrandPerHour: e.CODE_SENDS_PER_BRAND_PER_HOUR,
     codeSender: mode === 'outbox' ? undefined : (log) => senderFromEnv(env, { record: () => {}, log }),

@@ -12,6 +12,7 @@ import { memberPii } from './members/member-pii.ts'
 import { createProgrammeScheduler } from './members/programme-jobs.ts'
 import { runDailyPointsJobs } from './points/expiry-job.ts'
 import { openRuntime } from './runtime.ts'
+import { loadIpLocations } from './scans/ip-locations.ts'
 import { erasePreciseLocations } from './scans/scan-store.ts'
 import { seedDemo } from './seed-demo.ts'
 import { hasAnyBrand } from './staff/brand-setup.ts'
@@ -29,7 +30,15 @@ const RETENTION_JOB_INTERVAL_MS = 3_600_000
 
 async function main() {
   const config = loadConfig(process.env)
+  // Read (and checked) before anything else starts: a bad file stops the start as a setting does.
+  const ipStarted = Date.now()
+  const ipLocations = config.ipLocationsFile ? await loadIpLocations(config.ipLocationsFile) : undefined
   const { logger, db, masterKey, keyring } = openRuntime(config)
+  if (ipLocations)
+    logger.info(
+      { file: config.ipLocationsFile, ...ipLocations.size, ms: Date.now() - ipStarted },
+      'IP locations loaded: scans without a shared location are located by IP (low confidence)',
+    )
   const longUrl = baseUrlTooLong(config.publicBaseUrl)
   if (longUrl) logger.warn({ publicBaseUrl: config.publicBaseUrl }, longUrl)
   if (config.publicBaseUrlIsDefault)
@@ -111,7 +120,17 @@ async function main() {
   const built = config.codeSender?.((line) => logger.info(line))
   const codeSender = built?.kind === 'ok' ? built.sender : undefined
   if (built?.kind === 'ok') logger.info(built.summary)
-  const app = createApp({ db, config, clock, keyring, masterKey, logger, mintRunner, codeSender })
+  const app = createApp({
+    db,
+    config,
+    clock,
+    keyring,
+    masterKey,
+    logger,
+    mintRunner,
+    codeSender,
+    ipLocations,
+  })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { port: info.port, host: config.host, dataDir: config.dataDir },

@@ -115,6 +115,46 @@ export function recordSignal(db: DbLike, signal: NewSignal): RecordedSignal {
   }
 }
 
+const withdrawStatements = preparedPerConnection((c) => ({
+  ipFindings: c.prepare<[number, string], { id: number; caseId: number; brandId: number }>(`
+    SELECT id, case_id AS caseId, brand_id AS brandId FROM diversion_signals
+    WHERE scan_id = ? AND kind = ? AND json_extract(reasons, '$.source') = 'ip'`),
+  remove: c.prepare<[number]>('DELETE FROM diversion_signals WHERE id = ?'),
+  recount: c.prepare<{ caseId: number; brandId: number }>(`
+    UPDATE diversion_cases
+    SET signal_count = signal_count - 1,
+        max_confidence = coalesce((SELECT max(confidence) FROM diversion_signals WHERE case_id = @caseId), 0),
+        first_at = coalesce((SELECT min(at) FROM diversion_signals WHERE case_id = @caseId), first_at),
+        last_at = coalesce((SELECT max(at) FROM diversion_signals WHERE case_id = @caseId), last_at)
+    WHERE id = @caseId AND brand_id = @brandId`),
+  // An open case left with nothing in it (and nothing held on it) was only ever about that finding.
+  dropEmpty: c.prepare<{ caseId: number; brandId: number }>(`
+    DELETE FROM diversion_cases
+    WHERE id = @caseId AND brand_id = @brandId AND status = 'open' AND signal_count = 0
+      AND NOT EXISTS (SELECT 1 FROM held_claims WHERE case_id = @caseId)`),
+}))
+
+/**
+ * Withdraws a scan's signal of this kind that rested on an IP location, once the phone's own GPS
+ * fix has replaced that location: a signal is unique per (scan, kind), so the GPS finding could
+ * not be filed beside it, and an IP guess must not stand for the phone's position. Its case's
+ * count, times and highest confidence follow; an open case it alone made goes with it.
+ * Call it inside the checks' transaction. Answers how many signals it withdrew (0 or 1).
+ *
+ * @example
+ * withdrawIpSignal(db, scanId, 'off-region')
+ */
+export function withdrawIpSignal(db: DbLike, scanId: number, kind: SignalKind): number {
+  const q = withdrawStatements(db)
+  const found = q.ipFindings.all(scanId, kind)
+  for (const g of found) {
+    q.remove.run(g.id)
+    q.recount.run({ caseId: g.caseId, brandId: g.brandId })
+    q.dropEmpty.run({ caseId: g.caseId, brandId: g.brandId })
+  }
+  return found.length
+}
+
 export type CaseSignal = {
   id: number
   kind: SignalKind

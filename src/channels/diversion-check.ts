@@ -3,7 +3,7 @@ import { preparedPerConnection } from '../db/prepared.ts'
 import { IMPOSSIBLE_MIN_KM, IMPOSSIBLE_SPEED_KMH } from '../scans/scan-store.ts'
 import { fitToDistributorRegions } from './allowed-regions.ts'
 import type { SignalKind } from './channel-schema.ts'
-import { type NewSignal, recordSignal } from './diversion-cases.ts'
+import { type NewSignal, recordSignal, withdrawIpSignal } from './diversion-cases.ts'
 import { diversionSettingsOf } from './diversion-settings.ts'
 import { haversineKm, type RegionResolver } from './region-resolver.ts'
 
@@ -102,13 +102,14 @@ const statementsFor = preparedPerConnection((c) => ({
     JOIN batches b ON b.id = c.batch_id
     LEFT JOIN distributors d ON d.id = c.distributor_id AND d.brand_id = c.brand_id
     WHERE s.id = ?`),
-  // The same counterpart recordLocation measured against: the nearest-in-time located scan of the
-  // code from another device.
+  // The same counterpart recordLocation measured against: the nearest-in-time GPS-located scan of
+  // the code from another device.
   otherScan: c.prepare<{ code: number; scan: number; device: string; at: number }, OtherScan>(`
     SELECT id, at, lat, lon, accuracy_m AS accuracyM, location_source AS source, place_en AS placeEn,
            place_zh AS placeZh, region_code AS regionCode
     FROM scans
-    WHERE code_id = @code AND id <> @scan AND lat IS NOT NULL AND device_id <> @device
+    WHERE code_id = @code AND id <> @scan AND lat IS NOT NULL AND location_source = 'gps'
+      AND device_id <> @device
     ORDER BY abs(at - @at) LIMIT 1`),
   devices: c.prepare<[number], { n: number }>(
     'SELECT count(DISTINCT device_id) AS n FROM scans WHERE code_id = ? AND counted = 1',
@@ -118,11 +119,12 @@ const statementsFor = preparedPerConnection((c) => ({
 }))
 
 /**
- * The checks run on a scan once its location consent is settled (located, or declined), for codes
- * a shipment bound to a distributor; each finding becomes a signal filed in its case
+ * The checks run on a scan once its location consent is settled (located, or declined), or once
+ * the scan page of a scan located by IP (IP_LOCATIONS_FILE) is answered, for codes a shipment
+ * bound to a distributor; each finding becomes a signal filed in its case
  * (diversion-cases.ts). A check that already left its signal for this scan leaves no second one,
- * so running this again (a retried request) changes nothing. Never call it from the scan page
- * itself: it is off the hot path on purpose.
+ * so running this again (a retried request) changes nothing. Never call it while the scan page
+ * is answered: it is off the hot path on purpose (an IP-located scan's run waits for setImmediate).
  *
  * - off-region: the located point is outside every sales region of the code's distributor;
  *   confidence from `locationConfidence`, with the km to the nearest allowed region;
@@ -166,6 +168,8 @@ function runChecks(db: DbLike, scanId: number, regions: () => RegionResolver): S
   const where = scan.placeEn
 
   if (scan.lat !== null && scan.lon !== null && scan.source !== null) {
+    // A GPS fix shared after the scan was located by IP: its finding replaces the IP one.
+    if (scan.source === 'gps') withdrawIpSignal(db, scan.scanId, 'off-region')
     const point = { lat: scan.lat, lon: scan.lon }
     const fit = fitToDistributorRegions(db, { brandId: scan.brandId, distributorId }, point, regions)
     if (fit.kind === 'outside') {

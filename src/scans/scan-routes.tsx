@@ -14,7 +14,7 @@ import {
 } from '../../views/scan/scan-page.tsx'
 import { renderScanPage } from '../../views/scan/scan-page-template.ts'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
-import { checkScanForDiversion } from '../channels/diversion-check.ts'
+import { checkScanForDiversion, IP_DEFAULT_RADIUS_KM } from '../channels/diversion-check.ts'
 import type { RegionResolver } from '../channels/region-resolver.ts'
 import { normalizeCodeInput } from '../codes/crockford.ts'
 import { parseDigitalLinkParts } from '../codes/gs1.ts'
@@ -25,15 +25,18 @@ import { createRateLimiter } from '../rate-limit.ts'
 import { createClientIp } from '../request-ip.ts'
 import { deriveKey } from '../staff/staff-session.ts'
 import { deviceCsrfToken, deviceIdOf, isValidDeviceCsrf } from './device-token.ts'
+import type { IpLocations } from './ip-locations.ts'
 import { truncateIp } from './ip-prefix.ts'
 import { defaultRegionResolver } from './places.ts'
 import {
   createScanRecorder,
+  type IpScanLocation,
   matchScanKey,
   type PlaceResolver,
   recordDeclined,
   recordForgedScan,
   recordLocation,
+  type ScanContext,
 } from './scan-store.ts'
 
 const LANG_COOKIE = 'oc_lang'
@@ -100,6 +103,26 @@ function ownHref(url: string): string {
 const withLang = (href: string, l: Lang) => `${href}${href.includes('?') ? '&' : '?'}lang=${l}`
 
 /**
+ * Locates a client by its full address (IP_LOCATIONS_FILE), as a scan row stores it: the range's
+ * radius, or IP_DEFAULT_RADIUS_KM, as its accuracy, and the coarse place the GPS path resolves.
+ */
+function ipLocator(ips: IpLocations, resolvePlace: PlaceResolver) {
+  return (ip: string): IpScanLocation | undefined => {
+    const found = ips.lookup(ip)
+    if (!found) return undefined
+    const place = resolvePlace(found.lon, found.lat)
+    return {
+      lat: found.lat,
+      lon: found.lon,
+      accuracyM: (found.radiusKm ?? IP_DEFAULT_RADIUS_KM) * 1000,
+      regionCode: place?.code ?? null,
+      placeZh: place?.zh ?? null,
+      placeEn: place?.en ?? null,
+    }
+  }
+}
+
+/**
  * The consumer side of a scan: the landing page of `/c/{token}` (any case) and GS1 Digital Links,
  * the consented location post, and the manual check at /verify. Guessing is rate-limited per IP
  * and per device, and over the limit every answer to an invalid code is 429 (so the limit cannot
@@ -118,13 +141,15 @@ export function createScanRoutes(deps: ScanDeps) {
   const recordScan = createScanRecorder(deps.db)
   const clientIp = createClientIp(deps.config.trustProxy ?? 'none')
   const memberSessionKey = deriveKey(deps.masterKey, 'member session')
+  const locateIp = deps.ipLocations ? ipLocator(deps.ipLocations, deps.resolvePlace) : undefined
 
   const csrfFor = (deviceId: string) => deviceCsrfToken(csrfKey, deviceId)
 
   /**
    * The diversion checks of a scan whose location consent is settled (src/channels/diversion-check.ts),
-   * in their own transaction right after the location's. A failing check is logged and never
-   * breaks the consumer's page; a retried post re-runs them without duplicating a signal.
+   * in their own transaction right after the location's, or of a scan located by IP once its page
+   * is answered. A failing check is logged and never breaks the consumer's page; a retried post
+   * re-runs them without duplicating a signal.
    */
   function checkForDiversion(scanId: number) {
     try {
@@ -148,7 +173,7 @@ export function createScanRoutes(deps: ScanDeps) {
   // The whole address but `lang`: a Digital Link's tag travels in its query (`t`).
   const switchHref = (c: Context<AppEnv>, l: Lang) => withLang(ownHref(c.req.url), otherLang(l))
 
-  function context(c: Context<AppEnv>, deviceId: string, memberId: number | null = null) {
+  function context(c: Context<AppEnv>, deviceId: string, memberId: number | null = null): ScanContext {
     return {
       deviceId,
       ipPrefix: truncateIp(clientIp(c)),
@@ -247,11 +272,16 @@ export function createScanRoutes(deps: ScanDeps) {
       return matchScanKey(deps.db, key) === 'found' ? headOnly(c, 200) : headFailed(c, deviceId)
     }
     const memberId = await signedInMember(c, verdict.brandId)
+    const ctx: ScanContext = context(c, deviceId, memberId)
+    // The full address, before context() truncated it for storage; only with IP_LOCATIONS_FILE.
+    if (locateIp) ctx.ipLocation = locateIp(clientIp(c))
     const outcome = await recordScan(
       { brandId: verdict.brandId, serial: verdict.serial, gtin: link?.gtin, lot: link?.lot },
-      context(c, deviceId, memberId),
+      ctx,
     )
     if (outcome.kind !== 'scanned') return notGenuine(c, token, deviceId, l)
+    // Its checks run after the page is answered (setImmediate), off the scan page's response path.
+    if (ctx.ipLocation) setImmediate(checkForDiversion, outcome.scanId)
     const back = ownHref(c.req.url)
     c.header('Cache-Control', 'no-store')
     return c.html(

@@ -14,6 +14,18 @@ export type ScanContext = {
   userAgent: string
   memberId: number | null
   now: number
+  /** Where the client's address is, from IP_LOCATIONS_FILE (set only when configured and found). */
+  ipLocation?: IpScanLocation
+}
+
+/** An IP location as a scan row stores it: the radius as accuracy, the coarse place resolved. */
+export type IpScanLocation = {
+  lat: number
+  lon: number
+  accuracyM: number
+  regionCode: string | null
+  placeZh: string | null
+  placeEn: string | null
 }
 
 export type ScannedCode = {
@@ -78,7 +90,13 @@ function judgeAndInsert(q: ScanStatements, code: ScannedKey, ctx: ScanContext): 
         ? {
             at: history.firstAt,
             deviceId: history.firstDevice,
-            place: history.placeZh ? { zh: history.placeZh, en: history.placeEn ?? history.placeZh } : null,
+            place: history.placeZh
+              ? {
+                  zh: history.placeZh,
+                  en: history.placeEn ?? history.placeZh,
+                  approximate: history.placeSource === 'ip',
+                }
+              : null,
           }
         : undefined,
     deviceId: ctx.deviceId,
@@ -86,17 +104,43 @@ function judgeAndInsert(q: ScanStatements, code: ScannedKey, ctx: ScanContext): 
     distinctDevices: history.devices + (history.deviceSeen === 1 ? 0 : 1),
     impossibleTravel: history.travel === 1,
   })
-  const inserted = q.insert.run(
-    row.brandId,
-    row.codeId,
-    ctx.deviceId,
-    ctx.ipPrefix,
-    ctx.userAgent.slice(0, USER_AGENT_MAX),
-    ctx.memberId,
-    verdict.kind,
-    history.recent === 1 ? 0 : 1,
-    ctx.now,
-  )
+  const userAgent = ctx.userAgent.slice(0, USER_AGENT_MAX)
+  const counted = history.recent === 1 ? 0 : 1
+  const ip = ctx.ipLocation
+  // Two statements rather than one with optional columns: without IP_LOCATIONS_FILE the scan page
+  // binds what it always bound. located_at is the scan's time, so the retention job erases IP
+  // coordinates as it erases GPS ones (its WHERE and scans_located_idx both need lat and located_at).
+  const inserted =
+    ip === undefined
+      ? q.insert.run(
+          row.brandId,
+          row.codeId,
+          ctx.deviceId,
+          ctx.ipPrefix,
+          userAgent,
+          ctx.memberId,
+          verdict.kind,
+          counted,
+          ctx.now,
+        )
+      : q.insertIpLocated.run(
+          row.brandId,
+          row.codeId,
+          ctx.deviceId,
+          ctx.ipPrefix,
+          userAgent,
+          ctx.memberId,
+          verdict.kind,
+          counted,
+          ctx.now,
+          ip.lat,
+          ip.lon,
+          ip.accuracyM,
+          ip.regionCode,
+          ip.placeZh,
+          ip.placeEn,
+          ctx.now,
+        )
   const { voidReason: _v, ...scanned } = row
   return { kind: 'scanned', scanId: Number(inserted.lastInsertRowid), code: scanned, verdict }
 }
@@ -166,12 +210,17 @@ type ScanHistory = {
   firstDevice: string | null
   placeZh: string | null
   placeEn: string | null
+  /** 'ip' when the first counted scan's place came from its network address: said to be approximate. */
+  placeSource: 'gps' | 'ip' | null
 }
 type Statement = BetterSqlite3.Statement<unknown[]>
 type ScanStatements = {
   code: Statement
   history: Statement
   insert: Statement
+  /** The insert of a scan located by IP (IP_LOCATIONS_FILE): a statement of its own, so that the
+   * scan page's usual insert binds no location columns. */
+  insertIpLocated: Statement
   /** judgeAndInsert in a transaction (a savepoint inside another), wrapped once: wrapping costs. */
   record: (code: ScannedKey, ctx: ScanContext) => ScanOutcome
 }
@@ -184,7 +233,7 @@ type ScanStatements = {
  */
 export const SCAN_HISTORY_SQL = `
         SELECT h.devices, h.deviceSeen, h.recent, h.travel, f.at AS firstAt, f.device_id AS firstDevice,
-               f.place_zh AS placeZh, f.place_en AS placeEn
+               f.place_zh AS placeZh, f.place_en AS placeEn, f.location_source AS placeSource
         FROM (SELECT count(DISTINCT CASE WHEN counted THEN device_id END) AS devices,
                      max(counted AND device_id = @device) AS deviceSeen,
                      max(device_id = @device AND at > @since) AS recent,
@@ -216,6 +265,10 @@ function statementsFor(db: Db): ScanStatements {
       insert: db.$client.prepare(`
         INSERT INTO scans (brand_id, code_id, device_id, ip_prefix, user_agent, member_id, verdict, counted, at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertIpLocated: db.$client.prepare(`
+        INSERT INTO scans (brand_id, code_id, device_id, ip_prefix, user_agent, member_id, verdict, counted, at,
+                           lat, lon, accuracy_m, region_code, place_zh, place_en, location_source, located_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ip', ?)`),
       record: db.$client.transaction(
         (code: ScannedKey, ctx: ScanContext): ScanOutcome => judgeAndInsert(statements, code, ctx),
       ),
@@ -256,7 +309,8 @@ export type LocateOutcome =
 
 /**
  * Stores the consented location of a scan (only the scanning device may), resolves its coarse
- * place offline, and flags impossible travel against the code's previous located scan.
+ * place offline, and flags impossible travel against the code's previous GPS-located scan. A scan
+ * located by IP (IP_LOCATIONS_FILE) takes the phone's own fix over it; a GPS location is final.
  */
 export function recordLocation(
   db: Db,
@@ -274,9 +328,11 @@ export function recordLocation(
       .where(and(eq(scans.id, scanId), eq(scans.deviceId, deviceId)))
       .get()
     if (!scan || scan.codeId === null) return { kind: 'not-found' }
-    if (scan.locatedAt !== null) return { kind: 'already-located' }
+    if (scan.locatedAt !== null && scan.locationSource !== 'ip') return { kind: 'already-located' }
     const place = resolvePlace(loc.lon, loc.lat)
     let flag: string | null = null
+    // Against GPS positions only: an IP location is often a carrier's gateway hundreds of km away,
+    // and this flag turns the code's verdict into "suspected copy" for every later scanner.
     const previous = tx
       .select({ lat: scans.lat, lon: scans.lon, at: scans.at })
       .from(scans)
@@ -285,6 +341,7 @@ export function recordLocation(
           eq(scans.codeId, scan.codeId),
           ne(scans.id, scanId),
           isNotNull(scans.lat),
+          eq(scans.locationSource, 'gps'),
           ne(scans.deviceId, deviceId),
         ),
       )
@@ -323,12 +380,24 @@ export function recordLocation(
  * Records that the consumer declined to share a location for this scan. A decline after sharing
  * withdraws the consent (PIPL lets a person withdraw it at any time): the precise coordinates go
  * in the same statement; the coarse region stays, as it is not a person's position.
+ *
+ * An IP location stays. The consent asks for the phone's own position; an IP location is not that:
+ * it is where the network address's range is registered (a city at best, often the carrier's
+ * gateway), derived from the address every request carries, and used "without consent" by design
+ * (issue 3). It stays low-confidence, is never shown to anyone as a position, and the retention job
+ * erases its coordinates like any others. Declining changes nothing the consumer sees.
  */
 export function recordDeclined(db: Db, scanId: number, deviceId: string): boolean {
+  const keepIp = <T>(column: T) => sql`CASE WHEN ${scans.locationSource} = 'ip' THEN ${column} END`
   return (
     db
       .update(scans)
-      .set({ consent: 'declined', lat: null, lon: null, accuracyM: null })
+      .set({
+        consent: 'declined',
+        lat: keepIp(scans.lat),
+        lon: keepIp(scans.lon),
+        accuracyM: keepIp(scans.accuracyM),
+      })
       .where(and(eq(scans.id, scanId), eq(scans.deviceId, deviceId)))
       .run().changes === 1
   )
@@ -336,7 +405,8 @@ export function recordDeclined(db: Db, scanId: number, deviceId: string): boolea
 
 /**
  * The retention job: precise coordinates older than the retention period are erased (the coarse
- * region stays, as it is not a person's position). Safe to run any number of times.
+ * region stays, as it is not a person's position), GPS and IP ones alike (both set located_at).
+ * Safe to run any number of times.
  */
 export function erasePreciseLocations(db: Db, now: number, retentionMs: number): number {
   return db

@@ -5,7 +5,8 @@ export const MAX_DEVICES_PER_CODE = 5
 /** Scans by one device within this window count as one (a consumer re-opening the page). */
 export const REPEAT_WINDOW_MS = 30 * 60_000
 
-export type Place = { zh: string; en: string }
+/** A coarse place; `approximate` when it came from a network address, not the phone's own fix. */
+export type Place = { zh: string; en: string; approximate?: boolean }
 
 export type ScanFacts = {
   state: CodeState

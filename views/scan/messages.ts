@@ -7,9 +7,10 @@ const zh = {
   genuineFirst: '正品 · 首次查询',
   genuineFirstHint: '这是该商品码第一次被查询。',
   genuineSeen: '正品 · 已被查询过',
-  genuineSeenHint: (date: string, place: string | null) =>
+  /** `approximate`: the place came from the first scanner's network address, not their phone. */
+  genuineSeenHint: (date: string, place: string | null, approximate = false) =>
     place
-      ? `该码首次验证于 ${date}，地点：${place}。如非本人查询，请留意。`
+      ? `该码首次验证于 ${date}，地点：${place}${approximate ? '（按网络位置，约）' : ''}。如非本人查询，请留意。`
       : `该码首次验证于 ${date}。如非本人查询，请留意。`,
   suspected: '疑似仿冒',
   suspectedDevices: '该码已被过多不同的手机查询，可能是复制的标签。',
@@ -62,9 +63,9 @@ const en: Catalogue = {
   genuineFirst: 'Genuine · first check',
   genuineFirstHint: 'This is the first time this code has been checked.',
   genuineSeen: 'Genuine · checked before',
-  genuineSeenHint: (date, place) =>
+  genuineSeenHint: (date, place, approximate = false) =>
     place
-      ? `This code was first verified on ${date} in ${place}. If that was not you, take care.`
+      ? `This code was first verified on ${date} in ${place}${approximate ? ' (approximate, from the network)' : ''}. If that was not you, take care.`
       : `This code was first verified on ${date}. If that was not you, take care.`,
   suspected: 'Suspected copy',
   suspectedDevices: 'Too many different phones have checked this code: the label may have been copied.',

@@ -43,7 +43,7 @@ function verdictWords(verdict: Verdict, t: Messages, lang: Lang): ScanPageModel[
       return {
         tone: 'ok',
         title: t.genuineSeen,
-        text: t.genuineSeenHint(formatDate(verdict.firstAt, lang), place),
+        text: t.genuineSeenHint(formatDate(verdict.firstAt, lang), place, verdict.place?.approximate),
       }
     }
     case 'suspected-copy':

@@ -75,8 +75,15 @@ export async function loadIpLocations(file: string): Promise<IpLocations> {
     await handle.close()
   }
   if (v4.n + v6.n === 0) fail(null, 'has no IP ranges')
-  const v4Table = v4.done()
-  const v6Table = v6.done()
+  return lookupOver(v4.done(), v6.done())
+}
+
+/**
+ * The database over the finished tables. A function of its own so that its closure holds only
+ * them: one inside loadIpLocations would share that scope's context, which holds the row reader
+ * and through it the growing arrays (measured: 236 MB kept instead of 92 for 4.2M rows).
+ */
+function lookupOver(v4Table: FinishedTable, v6Table: FinishedTable): IpLocations {
   const probe = new Uint32Array(4)
   return {
     size: { v4: v4Table.n, v6: v6Table.n },
@@ -92,6 +99,8 @@ export async function loadIpLocations(file: string): Promise<IpLocations> {
     },
   }
 }
+
+type FinishedTable = ReturnType<RangeTable['done']>
 
 /** A row the file may not have: its record index, and why (which may name another row's line). */
 class RowProblem extends Error {

@@ -398,7 +398,7 @@ export function CaseDetailPage(p: {
           {
             lon: s.lon,
             lat: s.lat,
-            label: `${formatTime(s.at)} · ${placeOf(s)} · ${s.locationSource ?? '?'}${s.accuracyM ? ` ±${Math.round(s.accuracyM)} m` : ''}`,
+            label: `${formatTime(s.at)} · ${placeOf(s)} · ${s.locationSource ?? '?'}${s.accuracyM ? ` ${formatAccuracy(s.accuracyM)}` : ''}`,
           },
         ]
       : [],
@@ -619,7 +619,7 @@ export function CaseDetailPage(p: {
                 <td>
                   {s.locationSource === 'gps' ? 'GPS' : s.locationSource === 'ip' ? 'IP (coarse)' : 'none'}
                 </td>
-                <td class="num">{s.accuracyM === null ? '—' : `±${Math.round(s.accuracyM)} m`}</td>
+                <td class="num">{s.accuracyM === null ? '—' : formatAccuracy(s.accuracyM)}</td>
                 <td class="mono" title="First characters of the device token">
                   {s.deviceId.slice(0, 8)}
                 </td>
@@ -671,4 +671,18 @@ export function CaseDetailPage(p: {
       )}
     </AdminPage>
   )
+}
+
+/**
+ * A location's accuracy as people say it: metres for a phone's fix, kilometres from 1 km (an IP
+ * location's radius is tens of kilometres).
+ *
+ * @example
+ * formatAccuracy(18) // '±18 m'
+ * formatAccuracy(50_000) // '±50 km'
+ */
+export function formatAccuracy(metres: number): string {
+  if (metres < 1000) return `±${Math.round(metres)} m`
+  const km = metres / 1000
+  return `±${km < 10 ? km.toFixed(1).replace(/\.0$/, '') : Math.round(km)} km`
 }

@@ -1,34 +1,9 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-
-/**
- * What `npm start` tells a person at the terminal: the real server process (src/server.ts) over a
- * fresh DATA_DIR, stopped once `until` matches its output (or it exits by itself).
- */
-async function startOnce(
-  env: Record<string, string>,
-  until: RegExp,
-): Promise<{ output: string; code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  const exited = once(child, 'exit')
-  const read = (d: Buffer) => {
-    output += String(d)
-    if (until.test(output) && child.exitCode === null) child.kill('SIGTERM')
-  }
-  child.stdout.on('data', read)
-  child.stderr.on('data', read)
-  const [code] = (await exited) as [number | null]
-  return { output, code }
-}
+import { startServerOnce } from '../support/server-process.ts'
 
 async function listeningPort(): Promise<{ port: number; close: () => Promise<void> }> {
   const srv = net.createServer()
@@ -54,7 +29,7 @@ describe('starting the server', () => {
   it('says in one line, without a stack trace, that the port is taken, and exits 1', async () => {
     const taken = await listeningPort()
     try {
-      const run = await startOnce(
+      const run = await startServerOnce(
         {
           PORT: String(taken.port),
           DATA_DIR: freshDataDir(),
@@ -75,7 +50,7 @@ describe('starting the server', () => {
   it('tells a first start without demo data how to make the first brand, and warns that PUBLIC_BASE_URL is unset', async () => {
     const free = await listeningPort()
     await free.close()
-    const run = await startOnce(
+    const run = await startServerOnce(
       { PORT: String(free.port), DATA_DIR: freshDataDir(), SEED_DEMO: '0' },
       /listening on/,
     )
@@ -97,7 +72,7 @@ describe('starting the server', () => {
       DATA_DIR: freshDataDir(),
       PUBLIC_BASE_URL: 'https://oc.example.com',
     }
-    const run = await startOnce(env, /listening on/)
+    const run = await startServerOnce(env, /listening on/)
     expect(run.output).toContain('Demo brand created')
     expect(run.output).not.toContain('No brand yet')
     expect(run.output).not.toContain('PUBLIC_BASE_URL is not set')

@@ -1,38 +1,18 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { startServerOnce } from '../../support/server-process.ts'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-iploc-start-'))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-/** The real server process (src/server.ts) over a fresh DATA_DIR, stopped once `until` matches. */
-async function startOnce(env: Record<string, string>, until: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SEED_DEMO: '0',
-      DATA_DIR: fs.mkdtempSync(path.join(dir, 'data-')),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  const exited = once(child, 'exit')
-  const read = (d: Buffer) => {
-    output += String(d)
-    if (until.test(output) && child.exitCode === null) child.kill('SIGTERM')
-  }
-  child.stdout.on('data', read)
-  child.stderr.on('data', read)
-  const [code] = (await exited) as [number | null]
-  return { output, code }
-}
+/** The real server over a fresh DATA_DIR without demo data, on any free port. */
+const startOnce = (env: Record<string, string>, until: RegExp) =>
+  startServerOnce(
+    { PORT: '0', SEED_DEMO: '0', DATA_DIR: fs.mkdtempSync(path.join(dir, 'data-')), ...env },
+    until,
+  )
 
 describe('IP_LOCATIONS_FILE at start', () => {
   it('stops the start with exit status 2 and one line naming the bad row', async () => {

@@ -210,9 +210,13 @@ describe('a channel manager acting on a diversion case in a real browser', () =>
     expect(await page.locator('table.scans tbody tr').count()).toBe(3)
     expect(await page.locator('svg[role="img"] circle[data-point]').count()).toBe(3)
 
-    // Confirming without a note is refused, with the reason, and nothing is decided.
+    // Confirming without a note is stopped by the form's own check, before the final question.
+    const dialogsBefore = dialogs.length
     await page.getByRole('button', { name: 'Confirm diversion' }).click()
-    await expect.poll(() => page.locator('#decide .errors').innerText()).toContain('Write a note')
+    expect(await page.locator('#decide textarea[name="note"]:invalid').count()).toBe(1)
+    await page.waitForTimeout(300)
+    expect(dialogs.length).toBe(dialogsBefore)
+    expect(await page.getByRole('button', { name: 'Confirm diversion' }).count()).toBe(1)
     // Then with a note, after the confirmation dialog.
     await page.locator('#decide textarea[name="note"]').fill(NOTE)
     await page.getByRole('button', { name: 'Confirm diversion' }).click()

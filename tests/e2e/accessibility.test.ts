@@ -1,12 +1,9 @@
-import fs from 'node:fs'
 import { createRequire } from 'node:module'
-import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type CliIo, main as codegen } from '../../codegen/cli.ts'
 import { launchBrowser, screenshotOnFailure } from './support/browser.ts'
 import { codeFromOutbox } from './support/member-phone.ts'
-import { type RunningServer, startServer } from './support/server.ts'
+import { demoCodeUrls, type RunningServer, startServer } from './support/server.ts'
 
 // axe-core runs inside the page from our node_modules: no network, the same rules as the browser extension.
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
@@ -62,21 +59,7 @@ describe('the product pages, checked by axe-core in a real browser', () => {
   beforeAll(async () => {
     server = await startServer()
     browser = await launchBrowser()
-    // The demo batch (#1) is activated; its URLs come from a real print file, as a printer gets them.
-    const out = path.join(server.dataDir, 'demo.csv')
-    const quiet = { write: () => true }
-    const io: CliIo = {
-      stdout: quiet,
-      stderr: quiet,
-      env: { DATA_DIR: server.dataDir, PUBLIC_BASE_URL: server.baseUrl, LOG_LEVEL: 'silent' },
-    }
-    expect(await codegen(['export', '--batch', '1', '--format', 'csv', '--out', out], io)).toBe(0)
-    urls = fs
-      .readFileSync(out, 'utf8')
-      .trim()
-      .split(/\r?\n/)
-      .slice(1)
-      .map((l) => l.split(',')[2]!)
+    urls = await demoCodeUrls(server)
   })
 
   afterEach(async (ctx) => {

@@ -1,11 +1,9 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type CliIo, main as codegen } from '../../codegen/cli.ts'
 import { launchBrowser, screenshotOnFailure } from './support/browser.ts'
-import { type RunningServer, startServer } from './support/server.ts'
+import { demoCodeUrls, type RunningServer, startServer } from './support/server.ts'
 
 const GUANGZHOU = { latitude: 23.13, longitude: 113.26 }
 
@@ -19,21 +17,7 @@ describe('a consumer scanning a printed code in a real browser', () => {
   beforeAll(async () => {
     server = await startServer()
     browser = await launchBrowser()
-    // The demo batch (#1) is activated; take its URLs from a real print file, as a printer would.
-    const out = path.join(server.dataDir, 'demo.csv')
-    const quiet = { write: () => true }
-    const io: CliIo = {
-      stdout: quiet,
-      stderr: quiet,
-      env: { DATA_DIR: server.dataDir, PUBLIC_BASE_URL: server.baseUrl, LOG_LEVEL: 'silent' },
-    }
-    expect(await codegen(['export', '--batch', '1', '--format', 'csv', '--out', out], io)).toBe(0)
-    urls = fs
-      .readFileSync(out, 'utf8')
-      .trim()
-      .split(/\r?\n/)
-      .slice(1)
-      .map((l) => l.split(',')[2]!)
+    urls = await demoCodeUrls(server)
   })
 
   afterEach(async (ctx) => {

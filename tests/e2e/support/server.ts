@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { type CliIo, main as codegen } from '../../../codegen/cli.ts'
 
 export type RunningServer = {
   baseUrl: string
@@ -78,4 +79,29 @@ export async function startServer(
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The code URLs of the demo batch (#1, activated at seeding), taken from a real print file the CLI
+ * exports from the server's DATA_DIR, as a printer gets them.
+ *
+ * @example
+ * const urls = await demoCodeUrls(server); await page.goto(urls[0]!)
+ */
+export async function demoCodeUrls(server: RunningServer): Promise<string[]> {
+  const out = path.join(server.dataDir, 'demo.csv')
+  const quiet = { write: () => true }
+  const io: CliIo = {
+    stdout: quiet,
+    stderr: quiet,
+    env: { DATA_DIR: server.dataDir, PUBLIC_BASE_URL: server.baseUrl, LOG_LEVEL: 'silent' },
+  }
+  const status = await codegen(['export', '--batch', '1', '--format', 'csv', '--out', out], io)
+  if (status !== 0) throw new Error(`exporting the demo batch exited ${status}`)
+  return fs
+    .readFileSync(out, 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1)
+    .map((l) => l.split(',')[2]!)
 }

@@ -12,6 +12,8 @@ export type HistoryItem =
       verdict: VerdictKind
       placeZh: string | null
       placeEn: string | null
+      /** The place came from the network address (IP_LOCATIONS_FILE), not the phone's own fix. */
+      approximate: boolean
       product: string | null
     }
   | {
@@ -37,6 +39,7 @@ type Row = {
   verdict: VerdictKind | null
   placeZh: string | null
   placeEn: string | null
+  approximate: number | null
   product: string | null
   reward: string | null
 }
@@ -60,14 +63,15 @@ export function memberHistory(
   const rows = bdb.db.all<Row>(sql`
     SELECT * FROM (
       SELECT 'scan' AS type, s.id AS ref, s.at AS at, NULL AS amount, NULL AS memo, s.verdict AS verdict,
-             s.place_zh AS placeZh, s.place_en AS placeEn, p.name AS product, NULL AS reward
+             s.place_zh AS placeZh, s.place_en AS placeEn, s.location_source = 'ip' AS approximate,
+             p.name AS product, NULL AS reward
         FROM scans s
         LEFT JOIN codes c ON c.id = s.code_id
         LEFT JOIN batches b ON b.id = c.batch_id
         LEFT JOIN products p ON p.id = b.product_id
        WHERE s.brand_id = ${brandId} AND s.member_id = ${memberId}
       UNION ALL
-      SELECT t.kind, t.id, t.created_at, sum(e.amount), t.memo, NULL, NULL, NULL,
+      SELECT t.kind, t.id, t.created_at, sum(e.amount), t.memo, NULL, NULL, NULL, NULL,
              (SELECT p.name FROM claims cl
                 JOIN codes c ON c.id = cl.code_id
                 JOIN batches b ON b.id = c.batch_id
@@ -80,7 +84,7 @@ export function memberHistory(
        WHERE e.brand_id = ${brandId} AND e.member_id = ${memberId}
        GROUP BY t.id
       UNION ALL
-      SELECT 'held', h.id, h.created_at, NULL, h.status, NULL, NULL, NULL, p.name, NULL
+      SELECT 'held', h.id, h.created_at, NULL, h.status, NULL, NULL, NULL, NULL, p.name, NULL
         FROM held_claims h
         JOIN codes c ON c.id = h.code_id
         JOIN batches b ON b.id = c.batch_id
@@ -100,6 +104,7 @@ export function memberHistory(
               verdict: r.verdict!,
               placeZh: r.placeZh,
               placeEn: r.placeEn,
+              approximate: r.approximate === 1,
               product: r.product,
             }
           : {

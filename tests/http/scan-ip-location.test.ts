@@ -16,6 +16,7 @@ import { type IpLocations, loadIpLocations } from '../../src/scans/ip-locations.
 import { scans } from '../../src/scans/scan-schema.ts'
 import { erasePreciseLocations } from '../../src/scans/scan-store.ts'
 import { insertDistributor, insertShippedBatch } from '../support/diversion-fixture.ts'
+import { insertMember, memberClient } from '../support/member-session.ts'
 import {
   buildTestApp,
   cookieFrom,
@@ -263,5 +264,23 @@ describe('the diversion checks of an IP-located scan', () => {
     expect(rowOf(s, gps.scanId).flag).toBeNull()
     const third = await scanFrom(s, ELSEWHERE_IP, s.tokens[0]!)
     expect(third.html).not.toContain('Suspected copy')
+  })
+
+  it("calls a member's own IP-located scan approximate in their history, in both languages", async () => {
+    const s = await setup()
+    const member = insertMember(s.t, s.brand.brandId)
+    const located = await scanFrom(s, SHANGHAI_IP, s.tokens[0]!)
+    const fixed = await scanFrom(s, GUANGZHOU_IP, s.tokens[1]!)
+    expect(
+      (await postLocation(s, fixed, { geo: 'ok', lat: '23.13', lon: '113.26', accuracy: '20' })).status,
+    ).toBe(200)
+    for (const scan of [located, fixed])
+      s.t.db.update(scans).set({ memberId: member.id }).where(eq(scans.id, scan.scanId)).run()
+    const me = await memberClient(s.t, s.brand.brandId, member.id)
+    const en = await (await me.get('/me/tea?lang=en')).text()
+    expect(en).toMatch(/Shanghai[^<]*\(approximate, from the network\)/)
+    expect(en).not.toMatch(/Guangzhou[^<]*\(approximate/)
+    const zh = await (await me.get('/me/tea?lang=zh-CN')).text()
+    expect(zh).toContain('（按网络位置，约）')
   })
 })

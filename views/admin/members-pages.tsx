@@ -364,7 +364,14 @@ export function MembersPage(p: {
 }
 
 function describe(h: HistoryItem): string {
-  if (h.type === 'scan') return [h.product, h.verdict, h.placeEn].filter(Boolean).join(' · ')
+  if (h.type === 'scan')
+    return [
+      h.product,
+      h.verdict,
+      h.placeEn && h.approximate ? `${h.placeEn} (by IP address, approximate)` : h.placeEn,
+    ]
+      .filter(Boolean)
+      .join(' · ')
   if (h.type === 'held') return [h.product, `claim ${h.status} (diverted goods)`].filter(Boolean).join(' · ')
   if (h.type === 'adjustment') return h.memo
   return [h.product ?? h.reward, h.memo].filter(Boolean).join(' · ')

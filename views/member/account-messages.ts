@@ -59,6 +59,8 @@ const zh = {
   signInFirst: '请扫描商品上的二维码，并在扫码页面用手机号或邮箱登录后，再查看您的积分。',
   signInHere: '用手机号或邮箱登录，即可查看积分、兑换礼品。',
   switchLang: 'English',
+  /** After a scan's place when it came from the network address, not the phone. */
+  approximatePlace: '（按网络位置，约）',
   textVersion: (v: string) => `版本 ${v}`,
   name: '姓名',
   birthday: '生日',
@@ -143,6 +145,7 @@ const en: Catalogue = {
     'Scan the QR code on a product and sign in on the scan page with your mobile number or email to see your points.',
   signInHere: 'Sign in with your mobile number or email to see your points and redeem rewards.',
   switchLang: '中文',
+  approximatePlace: ' (approximate, from the network)',
   textVersion: (v) => `Version ${v}`,
   name: 'Name',
   birthday: 'Birthday',

@@ -32,7 +32,8 @@ function describe(item: HistoryItem, lang: Lang): string {
   const t = ACCOUNT_MESSAGES[lang]
   const kind = t.historyKinds[item.type]
   if (item.type === 'scan') {
-    const place = lang === 'en' ? item.placeEn : item.placeZh
+    const name = lang === 'en' ? item.placeEn : item.placeZh
+    const place = name && item.approximate ? `${name}${t.approximatePlace}` : name
     return [kind, item.product, t.verdicts[item.verdict], place].filter(Boolean).join(' · ')
   }
   if (item.type === 'held')

@@ -1,4 +1,6 @@
 import fs from 'node:fs'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { parse } from 'csv-parse'
 import { ConfigError } from '../config.ts'
 
@@ -13,6 +15,8 @@ export type IpLocations = {
 }
 
 const DBIP_COLUMNS = 8
+/** The same for both reads of a file, so that they count its records alike (lineOfRecord). */
+const PARSE_OPTIONS = { relax_column_count: true, trim: true, skip_empty_lines: true } as const
 const MAX_RADIUS_KM = 20_000
 
 /**
@@ -46,24 +50,27 @@ export async function loadIpLocations(file: string): Promise<IpLocations> {
   const readRow = rowReader(v4, v6)
   // Without `info` csv-parse reads DB-IP's file twice as fast (measured: 10 s instead of 20 for 4M
   // rows), so rows are counted here and a refused row's line is looked up again (lineOfRecord).
-  const parser = handle
-    .createReadStream({ highWaterMark: 1 << 20 })
-    .pipe(parse({ relax_column_count: true, trim: true, skip_empty_lines: true }))
+  // pipeline() carries a read error (a directory: EISDIR) to the catch below, which .pipe() drops.
   let index = 0
   try {
-    await new Promise<void>((resolve, reject) => {
-      parser.on('data', (record: string[]) => {
-        try {
-          readRow(record, index++)
-        } catch (err) {
-          parser.destroy()
-          reject(err)
-        }
-      })
-      parser.on('end', resolve)
-      parser.on('error', reject)
-    })
+    await pipeline(
+      handle.createReadStream({ highWaterMark: 1 << 20 }),
+      parse(PARSE_OPTIONS),
+      new Writable({
+        objectMode: true,
+        write(record: string[], _encoding, done) {
+          try {
+            readRow(record, index++)
+            done()
+          } catch (err) {
+            done(err as Error)
+          }
+        },
+      }),
+    )
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).syscall)
+      return fail(null, `cannot be read (${(err as Error).message})`)
     if (err instanceof RowProblem) {
       const lineOf = (i: number) => lineOfRecord(file, i)
       const line = await lineOf(err.index)
@@ -114,9 +121,10 @@ class RowProblem extends Error {
 
 /** The line a record (counted from 0, blank lines skipped) ends on: a second, slower read with `info`. */
 async function lineOfRecord(file: string, index: number): Promise<number> {
-  const parser = fs
-    .createReadStream(file)
-    .pipe(parse({ relax_column_count: true, skip_empty_lines: true, info: true, to: index + 1 }))
+  const source = fs.createReadStream(file)
+  const parser = parse({ ...PARSE_OPTIONS, info: true, to: index + 1 })
+  source.on('error', (err) => parser.destroy(err))
+  source.pipe(parser)
   let line = 0
   for await (const r of parser as AsyncIterable<{ info: { lines: number } }>) line = r.info.lines
   return line
@@ -157,6 +165,9 @@ function rowReader(v4: RangeTable, v6: RangeTable) {
     if (typeof lat === 'string') fail(lat)
     const lon = coordinate(record[l.lat + 1]!, 'longitude', 180)
     if (typeof lon === 'string') fail(lon)
+    // DB-IP marks reserved and unknown ranges (private networks, loopback, carrier NAT) as
+    // country ZZ at 0, 0: they locate nobody, and behind a proxy every scan would land there.
+    if (l.lat === 6 && (record[3] === 'ZZ' || (lat === 0 && lon === 0))) return
     let radiusKm = Number.NaN
     const radius = l.lat === 2 ? (record[4] ?? '') : ''
     if (radius !== '') {

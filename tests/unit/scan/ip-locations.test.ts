@@ -40,13 +40,14 @@ const DBIP = [
 describe('the offline IP location database (IP_LOCATIONS_FILE)', () => {
   it("reads DB-IP's IP to City Lite CSV as downloaded, IPv4 and IPv6, up to both ends of each range", async () => {
     const ips = await loadIpLocations(fileWith(`${DBIP}\n`))
-    expect(ips.size).toEqual({ v4: 5, v6: 3 })
+    // DB-IP's reserved and unknown ranges (country ZZ, at 0, 0) locate nobody: they are left out.
+    expect(ips.size).toEqual({ v4: 4, v6: 2 })
     expect(ips.lookup('1.0.0.0')).toEqual({ lat: -27.4767, lon: 153.017, radiusKm: null })
     expect(ips.lookup('1.0.0.255')).toEqual({ lat: -27.4767, lon: 153.017, radiusKm: null })
     expect(ips.lookup('1.0.1.0')?.lat).toBe(26.0614)
     expect(ips.lookup('1.0.6.9')?.lon).toBe(144.946)
     expect(ips.lookup('101.88.1.2')).toEqual({ lat: 31.2222, lon: 121.458, radiusKm: null })
-    expect(ips.lookup('255.255.255.255')).toEqual({ lat: 0, lon: 0, radiusKm: null })
+    expect(ips.lookup('255.255.255.255')).toBeUndefined()
     // Between ranges, before the first and after the last: not in the database.
     expect(ips.lookup('1.0.8.0')).toBeUndefined()
     expect(ips.lookup('0.255.255.255')).toBeUndefined()
@@ -56,7 +57,7 @@ describe('the offline IP location database (IP_LOCATIONS_FILE)', () => {
     expect(ips.lookup('2001:200:100::')).toBeUndefined()
     expect(ips.lookup('2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff')).toBeUndefined()
     expect(ips.lookup('2408:8000:1234::5')?.lon).toBe(113.264)
-    expect(ips.lookup('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')?.lat).toBe(0)
+    expect(ips.lookup('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')).toBeUndefined()
   })
 
   it('looks an IPv4 client up as such when the socket reports it IPv4-mapped, and ignores what is not an address', async () => {
@@ -125,6 +126,17 @@ describe('the offline IP location database (IP_LOCATIONS_FILE)', () => {
     const err = await loadIpLocations(path.join(dir, 'missing.csv')).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as Error).message).toMatch(/IP_LOCATIONS_FILE .*missing\.csv.*cannot be read.*ENOENT/)
+    const folder = await loadIpLocations(dir).catch((e: unknown) => e)
+    expect(folder).toBeInstanceOf(ConfigError)
+    expect((folder as Error).message).toMatch(/IP_LOCATIONS_FILE .*cannot be read.*EISDIR/)
+  })
+
+  it('names the right line past blank and whitespace-only lines and spaces around fields', async () => {
+    const ok = '1.0.0.0,1.0.0.255, 10 ,20'
+    expect(await refusal(`${ok}\n\n   \n1.0.1.0,1.0.1.255,91,20\n`)).toMatch(/line 4: latitude 91/)
+    expect(await refusal(`1.0.0.0,1.0.0.255, "10",20\n1.0.1.0,1.0.1.255,91,20\n`)).toMatch(
+      /line 2: latitude 91/,
+    )
   })
 
   it('refuses a malformed row, naming its line and what is wrong with it', async () => {

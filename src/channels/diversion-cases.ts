@@ -116,9 +116,11 @@ export function recordSignal(db: DbLike, signal: NewSignal): RecordedSignal {
 }
 
 const withdrawStatements = preparedPerConnection((c) => ({
+  // Only from open cases: a decided case keeps the evidence its decision rested on.
   ipFindings: c.prepare<[number, string], { id: number; caseId: number; brandId: number }>(`
-    SELECT id, case_id AS caseId, brand_id AS brandId FROM diversion_signals
-    WHERE scan_id = ? AND kind = ? AND json_extract(reasons, '$.source') = 'ip'`),
+    SELECT s.id, s.case_id AS caseId, s.brand_id AS brandId
+    FROM diversion_signals s JOIN diversion_cases k ON k.id = s.case_id AND k.brand_id = s.brand_id
+    WHERE s.scan_id = ? AND s.kind = ? AND json_extract(s.reasons, '$.source') = 'ip' AND k.status = 'open'`),
   remove: c.prepare<[number]>('DELETE FROM diversion_signals WHERE id = ?'),
   recount: c.prepare<{ caseId: number; brandId: number }>(`
     UPDATE diversion_cases
@@ -134,25 +136,34 @@ const withdrawStatements = preparedPerConnection((c) => ({
       AND NOT EXISTS (SELECT 1 FROM held_claims WHERE case_id = @caseId)`),
 }))
 
+type TouchedCase = { caseId: number; brandId: number }
+
 /**
  * Withdraws a scan's signal of this kind that rested on an IP location, once the phone's own GPS
  * fix has replaced that location: a signal is unique per (scan, kind), so the GPS finding could
- * not be filed beside it, and an IP guess must not stand for the phone's position. Its case's
- * count, times and highest confidence follow; an open case it alone made goes with it.
- * Call it inside the checks' transaction. Answers how many signals it withdrew (0 or 1).
+ * not be filed beside it, and an IP guess must not stand for the phone's position. Only from an
+ * open case (a decided one keeps its evidence); the case's count, times and highest confidence
+ * follow. Answers the cases it touched: once the checks have filed the GPS findings, pass them to
+ * dropEmptyCases, so that a finding filed again keeps its case (and its id) rather than a new one.
+ * Call both inside the checks' transaction.
  *
  * @example
- * withdrawIpSignal(db, scanId, 'off-region')
+ * const touched = withdrawIpSignal(db, scanId, 'off-region'); …file…; dropEmptyCases(db, touched)
  */
-export function withdrawIpSignal(db: DbLike, scanId: number, kind: SignalKind): number {
+export function withdrawIpSignal(db: DbLike, scanId: number, kind: SignalKind): TouchedCase[] {
   const q = withdrawStatements(db)
   const found = q.ipFindings.all(scanId, kind)
   for (const g of found) {
     q.remove.run(g.id)
     q.recount.run({ caseId: g.caseId, brandId: g.brandId })
-    q.dropEmpty.run({ caseId: g.caseId, brandId: g.brandId })
   }
-  return found.length
+  return found.map((g) => ({ caseId: g.caseId, brandId: g.brandId }))
+}
+
+/** Removes the open cases among these that were left with no signal and no held claim. */
+export function dropEmptyCases(db: DbLike, touched: TouchedCase[]): void {
+  const q = withdrawStatements(db)
+  for (const t of touched) q.dropEmpty.run(t)
 }
 
 export type CaseSignal = {

@@ -3,7 +3,7 @@ import { preparedPerConnection } from '../db/prepared.ts'
 import { IMPOSSIBLE_MIN_KM, IMPOSSIBLE_SPEED_KMH } from '../scans/scan-store.ts'
 import { fitToDistributorRegions } from './allowed-regions.ts'
 import type { SignalKind } from './channel-schema.ts'
-import { type NewSignal, recordSignal, withdrawIpSignal } from './diversion-cases.ts'
+import { dropEmptyCases, type NewSignal, recordSignal, withdrawIpSignal } from './diversion-cases.ts'
 import { diversionSettingsOf } from './diversion-settings.ts'
 import { haversineKm, type RegionResolver } from './region-resolver.ts'
 
@@ -149,6 +149,7 @@ function runChecks(db: DbLike, scanId: number, regions: () => RegionResolver): S
   if (!scan || scan.distributorId === null) return []
   const distributorId = scan.distributorId
   const found: SignalKind[] = []
+  const withdrawn: ReturnType<typeof withdrawIpSignal> = []
   const base = {
     brandId: scan.brandId,
     scanId: scan.scanId,
@@ -169,7 +170,7 @@ function runChecks(db: DbLike, scanId: number, regions: () => RegionResolver): S
 
   if (scan.lat !== null && scan.lon !== null && scan.source !== null) {
     // A GPS fix shared after the scan was located by IP: its finding replaces the IP one.
-    if (scan.source === 'gps') withdrawIpSignal(db, scan.scanId, 'off-region')
+    if (scan.source === 'gps') withdrawn.push(...withdrawIpSignal(db, scan.scanId, 'off-region'))
     const point = { lat: scan.lat, lon: scan.lon }
     const fit = fitToDistributorRegions(db, { brandId: scan.brandId, distributorId }, point, regions)
     if (fit.kind === 'outside') {
@@ -259,6 +260,7 @@ function runChecks(db: DbLike, scanId: number, regions: () => RegionResolver): S
       })
     }
   }
+  dropEmptyCases(db, withdrawn)
   return found
 }
 

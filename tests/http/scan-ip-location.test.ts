@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
 import { codes } from '../../src/batches/batch-schema.ts'
 import { activateCodes } from '../../src/batches/code-actions-store.ts'
-import { diversionSignals } from '../../src/channels/channel-schema.ts'
+import { diversionCases, diversionSignals } from '../../src/channels/channel-schema.ts'
 import { IP_DEFAULT_RADIUS_KM } from '../../src/channels/diversion-check.ts'
 import { shortCodeUrl } from '../../src/codes/code-url.ts'
 import { buildDigitalLink } from '../../src/codes/gs1.ts'
@@ -253,6 +253,30 @@ describe('the diversion checks of an IP-located scan', () => {
     expect(signalsOf(s, home.scanId)).toHaveLength(1)
     await postLocation(s, home, { geo: 'ok', lat: '23.13', lon: '113.26', accuracy: '20' })
     expect(signalsOf(s, home.scanId)).toEqual([])
+  })
+
+  it('keep the case the IP-based finding opened when the GPS fix files the same finding', async () => {
+    const s = await setup()
+    const scan = await scanFrom(s, SHANGHAI_IP, s.tokens[0]!)
+    await afterResponse()
+    const [ip] = signalsOf(s, scan.scanId)
+    await postLocation(s, scan, { geo: 'ok', lat: '31.23', lon: '121.47', accuracy: '20' })
+    const [gps] = signalsOf(s, scan.scanId)
+    expect(gps).toMatchObject({ confidence: 0.95, caseId: ip!.caseId })
+    const kase = s.t.db.select().from(diversionCases).where(eq(diversionCases.id, ip!.caseId)).get()
+    expect(kase).toMatchObject({ status: 'open', signalCount: 1, maxConfidence: 0.95 })
+  })
+
+  it('leave a decided case its evidence: a GPS fix after the decision withdraws nothing from it', async () => {
+    const s = await setup()
+    const scan = await scanFrom(s, SHANGHAI_IP, s.tokens[0]!)
+    await afterResponse()
+    const [ip] = signalsOf(s, scan.scanId)
+    s.t.db.update(diversionCases).set({ status: 'dismissed' }).where(eq(diversionCases.id, ip!.caseId)).run()
+    await postLocation(s, scan, { geo: 'ok', lat: '23.13', lon: '113.26', accuracy: '20' })
+    expect(signalsOf(s, scan.scanId)).toEqual([ip])
+    const kase = s.t.db.select().from(diversionCases).where(eq(diversionCases.id, ip!.caseId)).get()
+    expect(kase).toMatchObject({ status: 'dismissed', signalCount: 1 })
   })
 
   it('never let an IP location make a GPS scan minutes later "impossible travel"', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { getCookie } from 'hono/cookie'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
@@ -53,14 +54,22 @@ const NOT_FOUND_FRAGMENT = {
   en: 'This is no longer here. Reload the page and try again.',
 }
 const FAILED_FRAGMENT = {
-  'zh-CN': '出了点问题，请稍后再试。',
-  en: 'Something went wrong. Please try again.',
+  'zh-CN': (ref: string) => `出了点问题，请稍后再试。参考编号：${ref}`,
+  en: (ref: string) => `Something went wrong. Please try again. Reference: ${ref}`,
+}
+/** A form refused by the cross-site check (csrf()'s 403): most often a page open too long. */
+const FORBIDDEN_FRAGMENT = {
+  'zh-CN': '页面已过期，请刷新后重试。',
+  en: 'This page has expired. Reload it and try again.',
 }
 
-/** The console speaks English; the consumer pages the language the person chose or their browser's. */
+/**
+ * The console speaks English; the consumer pages the language the person chose (`?lang`, then the
+ * `oc_lang` cookie the scan pages keep) or their browser's.
+ */
 function fragmentLang(c: Context<AppEnv>): Lang {
   if (c.req.path === '/admin' || c.req.path.startsWith('/admin/')) return 'en'
-  return pickLang(c.req.query('lang'), c.req.header('accept-language'))
+  return pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
 }
 
 /**
@@ -164,7 +173,11 @@ export function createApp(appDeps: AppDeps) {
   )
   app.onError((err, c) => {
     // Middleware answers such as csrf()'s 403 arrive as HTTPExceptions: they are answers, not bugs.
-    if (err instanceof HTTPException) return err.getResponse()
+    if (err instanceof HTTPException) {
+      if (err.status === 403 && wantsFragment(c))
+        return c.html(<FragmentAlert message={FORBIDDEN_FRAGMENT[fragmentLang(c)]} />, 403)
+      return err.getResponse()
+    }
     // A body that says multipart/form-data but is not (c.req.parseBody() throws): bad input, not a bug.
     if (err instanceof TypeError && err.message.startsWith('Failed to parse body')) {
       return c.text('The form data could not be read. Reload the page and try again.', 400)
@@ -172,10 +185,7 @@ export function createApp(appDeps: AppDeps) {
     const reqId = c.get('requestId')
     deps.logger.error({ err, reqId, path: loggedPath(c.req.path) }, 'unhandled error')
     if (wantsFragment(c))
-      return c.html(
-        <FragmentAlert message={`${FAILED_FRAGMENT[fragmentLang(c)]} Reference: ${reqId}`} />,
-        500,
-      )
+      return c.html(<FragmentAlert message={FAILED_FRAGMENT[fragmentLang(c)](reqId)} />, 500)
     return c.html(
       <MessagePage
         title="Something went wrong"

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 
 /**
  * Whether to answer a fragment for the element htmx swaps: an htmx request that is not a history
- * restore (going Back re-fetches a whole page; htmx 4.0 sends no HX-Request then, but says so).
+ * restore (going Back re-fetches a whole page, and says so with HX-History-Restore-Request).
  *
  * @example
  * return wantsFragment(c) ? c.html(<Results …/>) : c.html(<Page …/>)
@@ -12,8 +12,11 @@ export function wantsFragment(c: Context): boolean {
 }
 
 /**
- * The address bar's path and query when an htmx request names a page of this site under `prefix`
- * (HX-Current-URL), else undefined: where a person was, rather than the fragment's own URL.
+ * The address bar's path and query when an htmx request says it was made from a page under
+ * `prefix` (HX-Current-URL), else undefined: where a person was, rather than the fragment's own
+ * URL. Only the path and query are kept, so another origin in the header can name nothing but a
+ * page of ours; the origin is not compared, as behind a TLS proxy the browser's https:// never
+ * matches the http:// our own request URL is rebuilt with. Callers still vet it (safeNextPath).
  *
  * @example
  * currentPagePath(c, '/admin') // '/admin/batches/3/codes?after=50'
@@ -22,14 +25,11 @@ export function currentPagePath(c: Context, prefix: string): string | undefined 
   const current = c.req.header('hx-current-url')
   if (!current) return undefined
   let url: URL
-  let own: URL
   try {
     url = new URL(current)
-    own = new URL(c.req.url)
   } catch {
     return undefined
   }
-  if (url.origin !== own.origin) return undefined
   if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return undefined
   return url.pathname + url.search
 }

@@ -42,7 +42,7 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
  * Paths whose last segment is a bearer secret: a printer's one-time download link (the whole
  * batch's codes) and a staff invitation or password reset. Logs travel further than the database.
  */
-const SECRET_PATH = /^(\/dl|\/admin\/invite)\/[^/]+$/
+const SECRET_PATH = /^(\/dl|\/admin\/invite)\/[^/]+/
 
 /**
  * The path as the access log keeps it: a secret link's token replaced by "…". A code's token

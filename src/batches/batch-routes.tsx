@@ -173,9 +173,9 @@ export function createBatchRoutes(deps: AppDeps) {
     .get('/batches/:id{[0-9]+}/progress', requireRole('catalogue.read'), (c) => {
       const batch = findBatch(c.get('staff').bdb, Number(c.req.param('id')))
       if (!batch) return c.notFound()
+      c.header('Vary', 'HX-Request')
       // The panel alone is no page: a plain GET (a sign-in that came back here) gets the batch.
       if (!wantsFragment(c)) return c.redirect(`/admin/batches/${batch.id}`, 303)
-      c.header('Vary', 'HX-Request')
       // Once minting ends the whole page changes (downloads, actions, codes): reload it.
       if (batch.status !== 'minting') c.header('HX-Refresh', 'true')
       return c.html(<BatchProgress batch={batch} />)

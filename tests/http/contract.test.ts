@@ -90,11 +90,34 @@ describe('health and the edges of the app', () => {
       headers: { 'hx-request': 'true', 'accept-language': 'zh-CN' },
     })
     expect(await zh.text()).toContain('找不到这项内容')
+    // The language a consumer chose on the scan page (its cookie) wins over the browser's.
+    const chosen = await request(t.app, '/scans/999/claim', {
+      headers: { 'hx-request': 'true', 'accept-language': 'zh-CN', cookie: 'oc_lang=en' },
+    })
+    expect(await chosen.text()).toContain('This is no longer here.')
     // Going Back restores whole pages: that request still gets the page.
     const restore = await request(t.app, '/no/such/page', {
       headers: { 'hx-request': 'true', 'hx-history-restore-request': 'true' },
     })
     expect(await restore.text()).toMatch(/^<!doctype html>/)
+  })
+
+  it('answers an htmx form refused by the cross-site check with a line for its box', async () => {
+    const t = buildTestApp()
+    const res = await request(t.app, '/scans/1/claim', {
+      method: 'POST',
+      headers: {
+        'hx-request': 'true',
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+        'accept-language': 'en',
+      },
+      body: 'key=x',
+    })
+    expect(res.status).toBe(403)
+    expect(await res.text()).toBe(
+      '<p class="errors" role="alert">This page has expired. Reload it and try again.</p>',
+    )
   })
 
   it('answers an htmx request that fails inside with a short alert that carries the reference', async () => {

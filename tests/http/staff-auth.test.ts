@@ -232,9 +232,24 @@ describe('the way back after a session ends', () => {
     )
   })
 
+  it('takes the page behind a TLS proxy (https in the browser, http here) and only its path', async () => {
+    const { t } = await brandWithOwner()
+    for (const current of [
+      'https://oc.example.com/admin/batches/3?x=1',
+      'https://evil.example/admin/batches/3?x=1',
+    ]) {
+      const res = await request(t.app, '/admin/batches/3/progress', {
+        headers: { 'hx-request': 'true', 'hx-current-url': current },
+      })
+      expect(res.headers.get('hx-redirect')).toBe(
+        `/admin/sign-in?next=${encodeURIComponent('/admin/batches/3?x=1')}`,
+      )
+    }
+  })
+
   it('ignores a current URL outside the console and falls back to the request path', async () => {
     const { t } = await brandWithOwner()
-    for (const current of ['https://evil.example/admin/batches', 'http://localhost/me/demo', 'not a url']) {
+    for (const current of ['http://localhost/me/demo', 'https://evil.example/adminx', 'not a url']) {
       const res = await request(t.app, '/admin/batches', {
         headers: { 'hx-request': 'true', 'hx-current-url': current },
       })

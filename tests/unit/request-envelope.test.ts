@@ -69,11 +69,17 @@ describe('the request envelope', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
     const app = new Hono<AppEnv>().use(requestEnvelope(logger)).all('*', (c) => c.text('ok'))
     const secret = 'Uh0G_Wb_XX_owufgllRy7j7wJlZ8bBq-'
-    for (const path of [`/dl/${secret}`, `/admin/invite/${secret}`, '/c/RTR1398P0PYRCZCM2GM7SXMBSF0TTCW'])
+    for (const path of [
+      `/dl/${secret}`,
+      `/admin/invite/${secret}`,
+      `/dl/${secret}/x`,
+      '/c/RTR1398P0PYRCZCM2GM7SXMBSF0TTCW',
+    ])
       await app.request(`${ORIGIN}${path}`)
     expect(lines.map((l) => l.path)).toEqual([
       '/dl/…',
       '/admin/invite/…',
+      '/dl/…',
       '/c/RTR1398P0PYRCZCM2GM7SXMBSF0TTCW',
     ])
     expect(JSON.stringify(lines)).not.toContain(secret)

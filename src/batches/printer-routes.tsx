@@ -30,12 +30,17 @@ export function createPrinterRoutes(deps: AppDeps) {
       status="error"
     />
   )
-  // A warning, so it shows at any LOG_LEVEL up to warn: the brand's stale link fails on the printer's side.
-  const logOverCap = (link: DownloadLink, codeCount: number) =>
+  // A warning, so it shows at any LOG_LEVEL up to warn: the brand's stale link fails on the
+  // printer's side. Once per link and process: previews and crawlers GET it again and again.
+  const warnedLinks = new Set<number>()
+  const logOverCap = (link: DownloadLink, codeCount: number) => {
+    if (warnedLinks.has(link.id)) return
+    warnedLinks.add(link.id)
     deps.logger.warn(
       { linkId: link.id, brandId: link.brandId, batchId: link.batchId, format: link.format, codeCount },
       'printer link refused: over the format cap',
     )
+  }
   return new Hono<AppEnv>()
     .get(`/dl/:token${TOKEN}`, (c) => {
       // The page says whether the link works, and that changes: no cache may keep an old answer.

@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
-import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
 import { printExports } from '../../src/batches/batch-schema.ts'
@@ -11,6 +9,7 @@ import { assembleToken } from '../../src/codes/token.ts'
 import { balanceOf, checkLedger } from '../../src/points/ledger-store.ts'
 import { defaultPlaces, defaultRegionResolver, greatCircleKm } from '../../src/scans/places.ts'
 import { insertDistributor, insertShippedBatch } from '../support/diversion-fixture.ts'
+import { capturingLogger } from '../support/log-capture.ts'
 import { insertMember } from '../support/member-session.ts'
 import { scanPhone } from '../support/scan-phone.ts'
 import { buildTestApp, insertBrand } from '../support/test-app.ts'
@@ -259,16 +258,7 @@ describe('a distributor bound to Guangdong (CN-GD)', () => {
 
   it('a failing check is logged and never breaks the consumer’s page', async () => {
     const s = await setup()
-    const logs: string[] = []
-    const logger = pino(
-      { level: 'error' },
-      new Writable({
-        write(chunk, _enc, done) {
-          logs.push(String(chunk))
-          done()
-        },
-      }),
-    )
+    const { logger, lines: logs } = capturingLogger('error')
     const app = createApp({
       ...s.t.deps,
       logger,
@@ -422,16 +412,7 @@ describe('bulk claiming (a leaked print file)', () => {
 
   it('a failing bulk-claim check is logged and never undoes the award', async () => {
     const s = await bulkSetup()
-    const logs: string[] = []
-    const logger = pino(
-      { level: 'error' },
-      new Writable({
-        write(chunk, _enc, done) {
-          logs.push(String(chunk))
-          done()
-        },
-      }),
-    )
+    const { logger, lines: logs } = capturingLogger('error')
     const app = createApp({ ...s.t.deps, logger })
     s.t.db.$client.exec(
       "CREATE TRIGGER no_signals BEFORE INSERT ON diversion_signals BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",

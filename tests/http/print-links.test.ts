@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream'
 import { eq } from 'drizzle-orm'
-import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
 import { createDownloadLink, revokeDownloadLink } from '../../src/batches/print-export-store.ts'
@@ -8,6 +6,7 @@ import { brandDb } from '../../src/db/brand-scope.ts'
 import { auditLog, downloadLinks, printExports, products } from '../../src/db/schema.ts'
 import { hashToken } from '../../src/staff/staff-store.ts'
 import { largeReadyBatch } from '../support/batch-fixture.ts'
+import { capturingLogger } from '../support/log-capture.ts'
 import {
   buildTestApp,
   insertBatch,
@@ -263,16 +262,7 @@ describe('a one-time link for a printing house', () => {
 
   it('refuses a PDF link made before the cap for a batch over it, telling the printer what to ask for, and leaves the link unused', async () => {
     const { t, brand } = await linkMadeByOwner()
-    const logs: string[] = []
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk, _enc, done) {
-          logs.push(String(chunk))
-          done()
-        },
-      }),
-    )
+    const { logger, lines: logs } = capturingLogger('warn')
     const app = createApp({ ...t.deps, logger })
     const product = t.db.select().from(products).get()!
     const large = largeReadyBatch(t, brand.brandId, product.id, 1_500_000)

@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream'
 import { eq, isNotNull } from 'drizzle-orm'
-import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.tsx'
 import type { Places } from '../../src/app-deps.ts'
@@ -23,6 +21,7 @@ import { scans } from '../../src/scans/scan-schema.ts'
 import { erasePreciseLocations } from '../../src/scans/scan-store.ts'
 import { MAX_DEVICES_PER_CODE, REPEAT_WINDOW_MS } from '../../src/scans/verdict.ts'
 import { createBrand } from '../../src/staff/brand-setup.ts'
+import { capturingLogger } from '../support/log-capture.ts'
 import { insertMember } from '../support/member-session.ts'
 import { scanPhone } from '../support/scan-phone.ts'
 import {
@@ -49,16 +48,7 @@ const testPlaces: Places = {
 
 async function setup(opts: { activate?: boolean; gtin?: string; trustProxy?: TrustProxy } = {}) {
   const t = buildTestApp()
-  const logs: string[] = []
-  const logger = pino(
-    { level: 'warn' },
-    new Writable({
-      write(chunk, _enc, done) {
-        logs.push(String(chunk))
-        done()
-      },
-    }),
-  )
+  const { logger, lines: logs } = capturingLogger('warn')
   const config = { ...t.deps.config, trustProxy: opts.trustProxy ?? 'none' }
   const app = createApp({ ...t.deps, config, places: testPlaces, logger })
   const brand = await insertBrand(t, { slug: 'tea' })

@@ -1,13 +1,12 @@
 import fs from 'node:fs'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { getCookie } from 'hono/cookie'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { MessagePage } from '../views/admin/sign-in-page.tsx'
 import { FragmentAlert } from '../views/fragment-alert.tsx'
 import { renderWithoutAsyncLocalStorage } from '../views/render-without-als.ts'
-import { type Lang, pickLang } from '../views/scan/messages.ts'
+import type { Lang } from '../views/scan/messages.ts'
 import { HTMX_FILE, HTMX_PATH } from '../views/static-assets.ts'
 import type { AppDeps, AppEnv } from './app-deps.ts'
 import { createBatchRoutes } from './batches/batch-routes.tsx'
@@ -15,6 +14,7 @@ import { createPrinterRoutes } from './batches/printer-routes.tsx'
 import { createChannelAdminRoutes } from './channels/channel-admin-routes.tsx'
 import { createDiversionRoutes } from './channels/diversion-routes.tsx'
 import { createKeyringRefresher } from './codes/key-store.ts'
+import { consumerLang } from './consumer-lang.ts'
 import { createDashboardRoutes } from './dashboard/dashboard-routes.tsx'
 import { isDatabaseUsable } from './db/index.ts'
 import { preloadForm } from './form-body.ts'
@@ -63,13 +63,10 @@ const FORBIDDEN_FRAGMENT = {
   en: 'This page has expired. Reload it and try again.',
 }
 
-/**
- * The console speaks English; the consumer pages the language the person chose (`?lang`, then the
- * `oc_lang` cookie the scan pages keep) or their browser's.
- */
+/** The console speaks English; the consumer pages the language the person chose or their browser's. */
 function fragmentLang(c: Context<AppEnv>): Lang {
   if (c.req.path === '/admin' || c.req.path.startsWith('/admin/')) return 'en'
-  return pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
+  return consumerLang(c)
 }
 
 /**

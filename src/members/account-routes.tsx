@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono'
-import { deleteCookie, getCookie } from 'hono/cookie'
+import { deleteCookie } from 'hono/cookie'
 import { ACCOUNT_MESSAGES } from '../../views/member/account-messages.ts'
 import {
   AccountDeletedPage,
@@ -10,9 +10,9 @@ import {
 import { ProfilePage, type ProfileValues } from '../../views/member/account-profile-page.tsx'
 import { PRIVACY_TEXTS, TERMS_TEXTS } from '../../views/member/legal-messages.ts'
 import { LegalPage } from '../../views/member/legal-page.tsx'
-import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import { alertAnswer } from '../alert-answer.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
+import { consumerLang } from '../consumer-lang.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { wantsFragment } from '../htmx-request.ts'
 import { BRAND_PARAM, type Brand, createMemberReader, findBrandBySlug } from './account-auth.ts'
@@ -69,8 +69,7 @@ export function createAccountRoutes(deps: AppDeps) {
     return contact.phone ?? contact.email ?? ''
   }
 
-  const lang = (c: Context<AppEnv>): Lang =>
-    pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
+  const lang = consumerLang
 
   function signedOut(c: Context<AppEnv>, brand: Brand | undefined) {
     c.header('Cache-Control', 'no-store')

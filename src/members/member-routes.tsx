@@ -11,11 +11,11 @@ import {
   SignInStartForm,
 } from '../../views/member/claim-fragments.tsx'
 import { MEMBER_MESSAGES } from '../../views/member/member-messages.ts'
-import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import { alertAnswer } from '../alert-answer.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
 import { claimFromScan } from '../channels/diversion-policy.ts'
 import { DEFAULT_CODE_SENDS_PER_BRAND_PER_HOUR } from '../config.ts'
+import { consumerLang } from '../consumer-lang.ts'
 import { createGroupCommit } from '../db/group-commit.ts'
 import { preparedPerConnection } from '../db/prepared.ts'
 import type { ClaimOutcome } from '../points/claim-store.ts'
@@ -143,8 +143,7 @@ export function createMemberRoutes(deps: AppDeps) {
     },
   )
 
-  const lang = (c: Context<AppEnv>): Lang =>
-    pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
+  const lang = consumerLang
 
   /** The scan this device made, with its code and brand: claims start from a scan page. */
   function scanOfDevice(c: Context<AppEnv>, scanId: number) {

@@ -16,10 +16,10 @@ import {
   RewardCard,
   RewardsPage,
 } from '../../views/member/rewards-page.tsx'
-import { type Lang, pickLang } from '../../views/scan/messages.ts'
 import { createNotices } from '../admin-notice.ts'
 import { alertAnswer } from '../alert-answer.tsx'
 import type { AppDeps, AppEnv } from '../app-deps.ts'
+import { consumerLang } from '../consumer-lang.ts'
 import { brandDb } from '../db/brand-scope.ts'
 import { isValidMemberCsrf, memberCsrfKey, memberCsrfToken } from '../members/account-csrf.ts'
 import { createConsumerDevice } from '../members/consumer-device.ts'
@@ -63,8 +63,7 @@ export function createRewardRoutes(deps: AppDeps) {
   const csrfKey = memberCsrfKey(deps.masterKey)
   const device = createConsumerDevice(deps)
 
-  const lang = (c: Context<AppEnv>): Lang =>
-    pickLang(c.req.query('lang') ?? getCookie(c, 'oc_lang'), c.req.header('accept-language'))
+  const lang = consumerLang
   const brandOf = (c: Context<AppEnv>) =>
     deps.db
       .select()

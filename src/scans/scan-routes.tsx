@@ -19,6 +19,7 @@ import type { RegionResolver } from '../channels/region-resolver.ts'
 import { normalizeCodeInput } from '../codes/crockford.ts'
 import { parseDigitalLinkParts } from '../codes/gs1.ts'
 import { parseToken } from '../codes/token.ts'
+import { LANG_COOKIE } from '../consumer-lang.ts'
 import { memberCookieName, readMemberSession } from '../members/member-session.ts'
 import { newIdempotencyKey } from '../points/idempotency-key.ts'
 import { createRateLimiter } from '../rate-limit.ts'
@@ -39,7 +40,6 @@ import {
   type ScanContext,
 } from './scan-store.ts'
 
-const LANG_COOKIE = 'oc_lang'
 const YEAR_S = 365 * 24 * 3600
 /** Failed checks (forged, mistyped or unknown codes) allowed per IP and per device in the window. */
 export const MAX_FAILED_CHECKS_PER_IP = 30

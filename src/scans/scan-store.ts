@@ -4,7 +4,6 @@ import { and, eq, isNotNull, lt, ne, sql } from 'drizzle-orm'
 import type { CodeState, VoidReason } from '../batches/batch-schema.ts'
 import { createGroupCommit } from '../db/group-commit.ts'
 import type { Db } from '../db/index.ts'
-import { preparedPerConnection } from '../db/prepared.ts'
 import { scans } from './scan-schema.ts'
 import { judgeScan, REPEAT_WINDOW_MS, type Verdict } from './verdict.ts'
 
@@ -154,13 +153,6 @@ function isOtherItem(row: { productGtin: string | null; lot: string | null }, co
 
 export type ScanKeyMatch = 'found' | 'unknown' | 'mismatch'
 
-const peekStatements = preparedPerConnection((c) => ({
-  code: c.prepare<[string, number], { productGtin: string | null; lot: string | null }>(`
-    SELECT p.gtin AS productGtin, b.lot
-    FROM codes c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id
-    WHERE c.serial = ? AND c.brand_id = ?`),
-}))
-
 /**
  * What recordScan would find for a correctly signed code, read only: `found`, or `unknown` and
  * `mismatch` as recordScan answers them. For HEAD, which must answer what GET would without
@@ -170,7 +162,10 @@ const peekStatements = preparedPerConnection((c) => ({
  * if (matchScanKey(db, { brandId, serial, gtin, lot }) !== 'found') return headFailed(c, deviceId)
  */
 export function matchScanKey(db: Db, code: ScannedKey): ScanKeyMatch {
-  const row = peekStatements(db).code.get(code.serial, code.brandId)
+  // recordScan's own lookup, so that HEAD and GET read a code alike.
+  const row = statementsFor(db).code.get(code.serial, code.brandId) as
+    | { productGtin: string | null; lot: string | null }
+    | undefined
   if (!row) return 'unknown'
   return isOtherItem(row, code) ? 'mismatch' : 'found'
 }

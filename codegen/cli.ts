@@ -3,7 +3,6 @@ import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { eq } from 'drizzle-orm'
 import { BatchForm } from '../src/batches/batch-input.ts'
-import { batches } from '../src/batches/batch-schema.ts'
 import { createBatch, findBatch, mintChunk } from '../src/batches/batch-store.ts'
 import { activateCodes } from '../src/batches/code-actions-store.ts'
 import {
@@ -290,7 +289,7 @@ async function batchCommand(args: string[], io: CliIo): Promise<number> {
 async function resumeBatch(batchId: number, io: CliIo): Promise<number> {
   const rt = open(io)
   try {
-    const batch = rt.db.select().from(batches).where(eq(batches.id, batchId)).get()
+    const batch = findBatchAnyBrand(rt.db, batchId)
     if (!batch) throw new UsageError(`no batch ${batchId}`)
     if (batch.status === 'failed') {
       io.stderr.write(

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { FragmentAlert } from '../views/fragment-alert.tsx'
+import { wantsFragment } from './htmx-request.ts'
 
 /**
  * A refusal in words: a line for the box to an htmx request (which swaps it in), plain text to a
@@ -10,7 +11,5 @@ import { FragmentAlert } from '../views/fragment-alert.tsx'
  * if (!member) return alertAnswer(c, t.signInFirst, 401)
  */
 export function alertAnswer(c: Context, message: string, status: ContentfulStatusCode) {
-  return c.req.header('hx-request') === 'true'
-    ? c.html(<FragmentAlert message={message} />, status)
-    : c.text(message, status)
+  return wantsFragment(c) ? c.html(<FragmentAlert message={message} />, status) : c.text(message, status)
 }

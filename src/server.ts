@@ -18,6 +18,7 @@ import { seedDemo } from './seed-demo.ts'
 import { hasAnyBrand } from './staff/brand-setup.ts'
 
 const SHUTDOWN_GRACE_MS = 10_000
+const RETENTION_JOB_INTERVAL_MS = 3_600_000
 
 /** Why the server cannot listen, for the errors a setting causes. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -26,7 +27,6 @@ const LISTEN_ERRORS: Record<string, string> = {
     'this user may not listen on that port (ports below 1024 need privileges); set PORT to 1024 or above',
   EADDRNOTAVAIL: 'this machine has no such address; set HOST to one of its addresses, or 0.0.0.0',
 }
-const RETENTION_JOB_INTERVAL_MS = 3_600_000
 
 async function main() {
   const config = loadConfig(process.env)
